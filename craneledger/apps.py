@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CraneLedgerConfig(AppConfig):
+    name = "craneledger"
+    verbose_name = "Crane Ledger"

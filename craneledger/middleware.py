@@ -1,0 +1,76 @@
+"""Request ids on every response, and JSON errors where Django would send HTML."""
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from craneledger.errors import json_error
+from craneledger.ids import generate_request_id
+
+logger = logging.getLogger(__name__)
+
+# Paths whose own error pages are meant for people in a browser.
+HTML_PREFIXES = ("/admin/", "/docs", "/static/")
+
+# Headers that stay meaningful after an HTML error page is replaced.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class RequestIdMiddleware:
+    """Give each request an id and return it in the X-Request-Id header.
+
+    A queued write uses the same id for its operation, so a client can quote
+    one id for both the HTTP exchange and the work it started.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = generate_request_id()
+        response = self.get_response(request)
+        response["X-Request-Id"] = getattr(request, "request_id", "")
+        return response
+
+
+class JsonErrorMiddleware:
+    """Replace Django's HTML error pages on API paths with the error envelope.
+
+    DRF views already answer in JSON; this covers what happens outside them:
+    a request rejected before routing (disallowed host), an error in other
+    middleware, and Django's debug pages when DEBUG is on.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or request.path.startswith(HTML_PREFIXES):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        return self._as_envelope(request, response)
+
+    def _as_envelope(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> HttpResponse:
+        status = response.status_code
+        messages = {
+            400: ("bad_request", "The request could not be understood."),
+            403: ("forbidden", "The request was refused."),
+            404: ("route_not_found", f"No API route matches {request.path!r}."),
+            405: ("method_not_allowed", f"Method {request.method} is not allowed."),
+        }
+        code, message = messages.get(status, ("internal_error", "An error occurred."))
+        if status >= 500:
+            message = (
+                "An internal error occurred. Retry later, and quote the "
+                "X-Request-Id header if you report it."
+            )
+        replacement = json_error(request, status, message, code=code)
+        for header in KEPT_HEADERS:
+            if header in response:
+                replacement[header] = response[header]
+        return replacement

@@ -1,0 +1,90 @@
+"""Create and change organizations, and resolve which ones an API key reaches."""
+
+import datetime
+import logging
+from typing import Any, TypedDict
+
+from django.db import transaction
+
+from craneledger.fields import merge_metadata
+from ledger.models import Organization
+from ledger.models.organizations import RelationshipType
+
+logger = logging.getLogger(__name__)
+
+
+class OrganizationChanges(TypedDict, total=False):
+    name: str
+    base_currency: str
+    fiscal_year_start_month: int
+    tax_number: str
+    books_closed_through: datetime.date | None
+    metadata: dict[str, str]
+
+
+def create_organization(
+    *,
+    name: str,
+    base_currency: str,
+    parent: Organization | None = None,
+    relationship_type: str | None = None,
+    fiscal_year_start_month: int = 1,
+    tax_number: str = "",
+    metadata: dict[str, str] | None = None,
+) -> Organization:
+    if parent is not None and relationship_type is None:
+        relationship_type = RelationshipType.OWNED
+    organization = Organization.objects.create(
+        name=name,
+        base_currency=base_currency,
+        parent=parent,
+        relationship_type=relationship_type if parent is not None else None,
+        fiscal_year_start_month=fiscal_year_start_month,
+        tax_number=tax_number,
+        metadata=metadata or {},
+    )
+    logger.info(
+        "Created organization %s (parent %s)",
+        organization.id,
+        parent.id if parent else "none",
+        extra={"organization_id": organization.id},
+    )
+    return organization
+
+
+def update_organization(
+    organization: Organization, changes: OrganizationChanges
+) -> Organization:
+    # Lock the row so that two concurrent metadata merges cannot each read the
+    # old value and the second silently drop the first one's keys.
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        fields: dict[str, Any] = dict(changes)
+        if "metadata" in fields:
+            fields["metadata"] = merge_metadata(locked.metadata, fields["metadata"])
+        for field, value in fields.items():
+            setattr(locked, field, value)
+        locked.save()
+
+    logger.info(
+        "Updated organization %s: %s",
+        locked.id,
+        ", ".join(sorted(fields)) or "no fields",
+        extra={"organization_id": locked.id},
+    )
+    return locked
+
+
+def reachable_organization_ids(organization_id: str) -> set[str]:
+    """Return the organization and every organization it owns, at any depth."""
+    reached = {organization_id}
+    frontier = {organization_id}
+    while frontier:
+        children = set(
+            Organization.objects.filter(
+                parent_id__in=frontier, relationship_type=RelationshipType.OWNED
+            ).values_list("id", flat=True)
+        )
+        frontier = children - reached
+        reached |= frontier
+    return reached
