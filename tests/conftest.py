@@ -10,10 +10,21 @@ from ledger.services.api_keys import create_api_key, issue_starter_keys
 from ledger.services.organizations import create_organization
 
 
+DATABASE_USED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_database(django_db_setup: None) -> None:
+    DATABASE_USED["vendor"] = connection.vendor
+    DATABASE_USED["name"] = str(connection.settings_dict["NAME"])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print which database the suite ran on, so a CI log shows it."""
-    name = connection.settings_dict["NAME"]
-    terminalreporter.write_line(f"database: {connection.vendor} ({name})")
+    if DATABASE_USED:
+        terminalreporter.write_line(
+            f"database: {DATABASE_USED['vendor']} ({DATABASE_USED['name']})"
+        )
 
 
 @dataclass
