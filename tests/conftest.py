@@ -9,7 +9,6 @@ from ledger.models import ApiKey, Organization
 from ledger.services.api_keys import create_api_key, issue_starter_keys
 from ledger.services.organizations import create_organization
 
-
 DATABASE_USED: dict[str, str] = {}
 
 
@@ -17,6 +16,16 @@ DATABASE_USED: dict[str, str] = {}
 def record_database(django_db_setup: None) -> None:
     DATABASE_USED["vendor"] = connection.vendor
     DATABASE_USED["name"] = str(connection.settings_dict["NAME"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """Skip tests marked `postgres` unless the suite runs on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
