@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -136,7 +136,6 @@ def error_body(
 
 
 def json_error(
-    request: HttpRequest | None,
     status: int,
     message: str,
     *,
@@ -145,7 +144,9 @@ def json_error(
 ) -> JsonResponse:
     """Build the error envelope as a plain Django response, for non-DRF paths."""
     return JsonResponse(
-        error_body(status, message, code=code, details=details), status=status
+        error_body(status, message, code=code, details=details),
+        status=status,
+        json_dumps_params={"separators": (",", ":")},
     )
 
 

@@ -69,7 +69,7 @@ class JsonErrorMiddleware:
                 "An internal error occurred. Retry later, and quote the "
                 "X-Request-Id header if you report it."
             )
-        replacement = json_error(request, status, message, code=code)
+        replacement = json_error(status, message, code=code)
         for header in KEPT_HEADERS:
             if header in response:
                 replacement[header] = response[header]

@@ -90,9 +90,9 @@ TEMPLATES = [
     },
 ]
 
-# Database. SQLite allows one writer at a time: WAL lets readers run beside
-# the writer, IMMEDIATE takes the write lock when a transaction starts (so a
-# reader never has to upgrade and fail), and the timeout makes a second writer
+# SQLite allows one writer at a time. WAL lets readers run beside the writer.
+# IMMEDIATE takes the write lock when a transaction starts, so a transaction
+# never has to upgrade a read lock and fail. The timeout makes a second writer
 # wait for the lock instead of failing with "database is locked".
 DATABASE_URL = env_url(
     "DATABASE_URL",
@@ -112,9 +112,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis, when configured, carries the task queue and the cache; otherwise the
-# django-q2 ORM broker and a database cache table do, so that the API process
-# and the worker cluster share queue statistics without another service.
+# Redis, when configured, carries the task queue and the cache. Otherwise the
+# django-q2 ORM broker and a database cache table do, because the API process
+# must read the worker cluster's statistics from a store both can reach.
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
 if REDIS_URL:
     CACHES = {

@@ -91,7 +91,6 @@ class SystemView(APIView):
 
 def route_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return json_error(
-        request,
         404,
         f"No API route matches {request.method} {request.path!r}.",
         code="route_not_found",
@@ -99,13 +98,11 @@ def route_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResp
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
-    return json_error(
-        request, 400, "The request could not be understood.", code="bad_request"
-    )
+    return json_error(400, "The request could not be understood.", code="bad_request")
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
-    return json_error(request, 403, "The request was refused.", code="forbidden")
+    return json_error(403, "The request was refused.", code="forbidden")
 
 
 def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
@@ -114,7 +111,6 @@ def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return json_error(
-        request,
         500,
         "An internal error occurred. Retry later, and quote the X-Request-Id header "
         "if you report it.",

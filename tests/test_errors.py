@@ -1,4 +1,4 @@
-"""Each failure answer the API gives, always as the JSON error envelope."""
+"""Each error response of the API, always in the JSON error envelope."""
 
 import datetime
 
