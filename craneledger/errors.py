@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -40,8 +41,12 @@ def error_type_for_status(status: int) -> str:
     return TYPE_BY_STATUS.get(status, "validation_error")
 
 
-class ApiError(Exception):
-    """Base of the errors that services raise for a client to see."""
+class ApiError(drf.APIException):
+    """Base of the errors that services raise for a client to see.
+
+    A subclass of DRF's APIException, so that DRF code which tolerates API
+    errors (such as the OPTIONS metadata) tolerates these too.
+    """
 
     status = 500
     error_type = "server_error"
@@ -54,7 +59,8 @@ class ApiError(Exception):
         code: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(detail=message, code=code or self.default_code)
+        self.status_code = self.status
         self.message = message
         self.code = code or self.default_code
         self.details = details or {}
@@ -242,6 +248,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         message = "No such object, or this API key may not see it."
     elif isinstance(exc, DjangoPermissionDenied):
         status, code, message, details = 403, "permission_denied", str(exc), {}
+    elif isinstance(exc, RequestDataTooBig):
+        status, code, details = 413, "request_too_large", {}
+        message = "The request body is too large; send at most 2.5 MB."
+    elif isinstance(exc, SuspiciousOperation):
+        # Django's limits on request size and field count.
+        status, code, message, details = 400, "bad_request", str(exc), {}
     elif isinstance(exc, drf.APIException):
         status, code, message, details = _drf_error(exc)
         if getattr(exc, "auth_header", None):

@@ -12,6 +12,17 @@ METADATA_MAX_KEY_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500
 
 
+def is_storable_text(text: str) -> bool:
+    """Return whether text can be stored and sent: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate_metadata(value: Any) -> dict[str, str]:
     """Check the metadata limits: a JSON object of at most 50 string pairs."""
     if not isinstance(value, dict):
@@ -21,6 +32,13 @@ def validate_metadata(value: Any) -> dict[str, str]:
             f"Metadata has {len(value)} keys; the maximum is {METADATA_MAX_KEYS}."
         )
     for key, item in value.items():
+        if not is_storable_text(key) or (
+            isinstance(item, str) and not is_storable_text(item)
+        ):
+            raise serializers.ValidationError(
+                "Metadata keys and values cannot contain NUL characters or "
+                "unpaired surrogates."
+            )
         if not key or len(key) > METADATA_MAX_KEY_LENGTH:
             raise serializers.ValidationError(
                 f"Metadata key {key[:50]!r} has {len(key)} characters; keys take "
@@ -74,25 +92,16 @@ class MetadataField(serializers.JSONField):
         return validate_metadata(super().to_internal_value(data))
 
 
-class ApiObjectSerializer(serializers.ModelSerializer):
-    """Base for every API object: the `object` name and the metadata field.
+class StrictFieldsMixin:
+    """Reject fields the serializer would silently drop.
 
-    Subclasses set `object_name` and list `object`, `id`, `organization_id`,
-    `created_at`, `updated_at` and `metadata` among their fields.
+    A typo such as "metdata" becomes a 400 naming it, instead of a change
+    that never happens.
     """
 
-    object_name = ""
-
-    object = serializers.SerializerMethodField()
-    metadata = MetadataField()
-
-    @extend_schema_field(serializers.CharField())
-    def get_object(self, instance: Any) -> str:
-        return self.object_name
+    fields: dict[str, serializers.Field]
 
     def to_internal_value(self, data: Any) -> Any:
-        # Reject fields the serializer would silently drop, so that a typo
-        # such as "metdata" is an error instead of a change that never happens.
         if isinstance(data, dict):
             writable = {
                 name for name, field in self.fields.items() if not field.read_only
@@ -109,4 +118,25 @@ class ApiObjectSerializer(serializers.ModelSerializer):
                         for name in unknown
                     }
                 )
-        return super().to_internal_value(data)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A request-shape serializer that rejects unknown fields."""
+
+
+class ApiObjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """Base for every API object: the `object` name and the metadata field.
+
+    Subclasses set `object_name` and list `object`, `id`, `organization_id`,
+    `created_at`, `updated_at` and `metadata` among their fields.
+    """
+
+    object_name = ""
+
+    object = serializers.SerializerMethodField()
+    metadata = MetadataField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_object(self, instance: Any) -> str:
+        return self.object_name

@@ -15,6 +15,18 @@ def generate_id(prefix: str) -> str:
     return f"{prefix}_{suffix}"
 
 
+def looks_like_id(value: str) -> bool:
+    """Return whether `value` has the shape of an id, such as `act_3k9x0a7m2q8c1v5b`."""
+    prefix, _, suffix = value.partition("_")
+    return (
+        prefix.isascii()
+        and prefix.isalpha()
+        and prefix.islower()
+        and len(suffix) == ID_RANDOM_LENGTH
+        and all(char in ID_ALPHABET for char in suffix)
+    )
+
+
 def generate_request_id() -> str:
     return generate_id("req")
 

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from craneledger.errors import InvalidRequest
+from craneledger.ids import looks_like_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -31,10 +32,9 @@ def _read_int(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _invalid(name, f"{raw!r} is not an integer.") from None
+    if not (raw.isascii() and raw.isdigit()):
+        raise _invalid(name, f"{raw!r} is not a whole number.")
+    value = int(raw)
     if not low <= value <= high:
         raise _invalid(name, f"{value} is out of range; use {low} to {high}.")
     return value
@@ -44,13 +44,16 @@ class ListPagination(BasePagination):
     """Paginate with `limit` (1-100, default 20) and `offset` or `starting_after`."""
 
     def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: Any = None
+        self, queryset: QuerySet | list[Any], request: Request, view: Any = None
     ) -> list[Any]:
         limit = _read_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = _read_int(request, "offset", 0, 0, 10**9)
         cursor = request.query_params.get("starting_after")
 
-        self.total_count = queryset.count()
+        if isinstance(queryset, list):
+            self.total_count = len(queryset)
+        else:
+            self.total_count = queryset.count()
         if cursor:
             if offset:
                 raise _invalid("offset", "Use either offset or starting_after.")
@@ -60,10 +63,14 @@ class ListPagination(BasePagination):
         return rows[:limit]
 
     def _after_cursor(self, queryset: QuerySet, cursor: str) -> QuerySet:
+        if isinstance(queryset, list):
+            raise _invalid("starting_after", "This list does not support cursors.")
         ordering = queryset.query.order_by or queryset.model._meta.ordering
         if tuple(ordering) != CURSOR_ORDERING:
             raise _invalid("starting_after", "This list does not support cursors.")
-        anchor = queryset.filter(pk=cursor).values("created_at", "id").first()
+        anchor = None
+        if looks_like_id(cursor):
+            anchor = queryset.filter(pk=cursor).values("created_at", "id").first()
         if anchor is None:
             raise _invalid("starting_after", f"No object {cursor!r} in this list.")
         after = Q(created_at__gt=anchor["created_at"]) | Q(

@@ -36,3 +36,9 @@ class DecimalJSONParser(JSONParser):
             )
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
+        except RecursionError:
+            raise ParseError(
+                "JSON parse error - the body is nested too deeply."
+            ) from None
+        except LookupError:
+            raise ParseError(f"Unknown charset {encoding!r}; send UTF-8.") from None

@@ -1,11 +1,21 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from ledger.api.accounts import AccountViewSet
 from ledger.api.api_keys import ApiKeyViewSet
+from ledger.api.currencies import CurrencyViewSet, IsoCurrencyListView
+from ledger.api.exchange_rates import ExchangeRateViewSet
 from ledger.api.organizations import OrganizationViewSet
+from ledger.api.reports import ReportViewSet
+from ledger.api.transactions import TransactionViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("currencies", CurrencyViewSet, basename="currency")
+router.register("exchange-rates", ExchangeRateViewSet, basename="exchange-rate")
+router.register("accounts", AccountViewSet, basename="account")
+router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("reports", ReportViewSet, basename="report")
 
 organization_list = OrganizationViewSet.as_view({"get": "list"})
 organization_detail = OrganizationViewSet.as_view(
@@ -13,6 +23,7 @@ organization_detail = OrganizationViewSet.as_view(
 )
 
 urlpatterns = [
+    path("currencies", IsoCurrencyListView.as_view(), name="iso-currency-list"),
     path("organizations", organization_list, name="organization-list"),
     path("organizations/<str:org_id>", organization_detail, name="organization-detail"),
     path("organizations/<str:org_id>/", include(router.urls)),

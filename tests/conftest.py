@@ -9,14 +9,6 @@ from ledger.models import ApiKey, Organization
 from ledger.services.api_keys import create_api_key, issue_starter_keys
 from ledger.services.organizations import create_organization
 
-DATABASE_USED: dict[str, str] = {}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def record_database(django_db_setup: None) -> None:
-    DATABASE_USED["vendor"] = connection.vendor
-    DATABASE_USED["name"] = str(connection.settings_dict["NAME"])
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     """Skip tests marked `postgres` unless the suite runs on PostgreSQL."""
@@ -30,10 +22,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print which database the suite ran on, so a CI log shows it."""
-    if DATABASE_USED:
-        terminalreporter.write_line(
-            f"database: {DATABASE_USED['vendor']} ({DATABASE_USED['name']})"
-        )
+    settings = connection.settings_dict
+    name = settings["TEST"].get("NAME") or f"test_{settings['NAME']}"
+    terminalreporter.write_line(f"database: {connection.vendor} ({name})")
 
 
 @dataclass

@@ -110,7 +110,12 @@ class ApiKeyViewSet(
         )
         api_key.key = secret
         body = CreatedApiKeySerializer(api_key, context=self.get_serializer_context())
-        return Response(body.data, status=status.HTTP_201_CREATED)
+        # The body holds the secret: no cache may keep a copy.
+        return Response(
+            body.data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @extend_schema(request=ApiKeyUpdateSerializer, responses=ApiKeySerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -129,12 +134,12 @@ class ApiKeyViewSet(
     @extend_schema(request=None, responses=ApiKeySerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        api_key = revoke_api_key(self.get_object())
+        api_key = revoke_api_key(self.get_object(), revoked_by=request.auth)
         return Response(self.get_serializer(api_key).data)
 
     revoke.permission = DELETE
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        revoke_api_key(self.get_object())
+        revoke_api_key(self.get_object(), revoked_by=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 
 from craneledger.errors import NotFound, NotPermitted
+from craneledger.ids import looks_like_id
 from ledger.models import Organization
 from ledger.permissions import DELETE, READ, WRITE
 from ledger.services.organizations import reachable_organization_ids
@@ -93,7 +94,9 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
 
     def get_object(self) -> Any:
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        obj = self.filter_queryset(self.get_queryset()).filter(pk=lookup).first()
+        obj = None
+        if looks_like_id(lookup):
+            obj = self.get_queryset().filter(pk=lookup).first()
         if obj is None:
             raise NotFound(
                 f"No {self.model._meta.verbose_name} {lookup!r} in this organization."

@@ -1,4 +1,18 @@
+from ledger.models.accounts import Account
 from ledger.models.api_keys import ApiKey
+from ledger.models.balances import AccountBalance
+from ledger.models.currencies import Currency
+from ledger.models.exchange_rates import ExchangeRate
 from ledger.models.organizations import Organization
+from ledger.models.transactions import Entry, Transaction
 
-__all__ = ["ApiKey", "Organization"]
+__all__ = [
+    "Account",
+    "AccountBalance",
+    "ApiKey",
+    "Currency",
+    "Entry",
+    "ExchangeRate",
+    "Organization",
+    "Transaction",
+]

@@ -55,6 +55,46 @@ def _check_grantable(granted_by: ApiKey | None, permissions: Permissions) -> Non
         )
 
 
+def _check_may_manage(actor: ApiKey | None, target: ApiKey) -> None:
+    """Raise NotPermitted unless `actor` may change or revoke `target`.
+
+    Without this, a key limited to api_keys:write could strip or revoke the
+    organization's full-access key, and a test key could widen a live one.
+    """
+    if actor is None:
+        return
+    if actor.mode == KeyMode.TEST and target.mode == KeyMode.LIVE:
+        raise NotPermitted(
+            "A test key cannot change or revoke live keys.",
+            code="live_key_from_test_key",
+        )
+    missing = missing_grants(actor.permissions, target.permissions)
+    if missing:
+        raise NotPermitted(
+            f"API key {target.id} holds permissions this key does not "
+            f"({', '.join(missing)}), so this key cannot change or revoke it.",
+            code="permission_not_held",
+            details={"missing": missing},
+        )
+
+
+def _capped_expiry(
+    granted_by: ApiKey | None, expires_at: datetime.datetime | None
+) -> datetime.datetime | None:
+    """Keep a new key from outliving the key that creates it."""
+    if granted_by is None or granted_by.expires_at is None:
+        return expires_at
+    if expires_at is None:
+        return granted_by.expires_at
+    if expires_at > granted_by.expires_at:
+        raise NotPermitted(
+            "A key cannot create a key that expires after it does "
+            f"({granted_by.expires_at.isoformat()}).",
+            code="expiry_beyond_creator",
+        )
+    return expires_at
+
+
 def create_api_key(
     organization: Organization,
     *,
@@ -71,6 +111,7 @@ def create_api_key(
         raise NotPermitted(
             "A test key can only create test keys.", code="live_key_from_test_key"
         )
+    expires_at = _capped_expiry(granted_by, expires_at)
 
     secret = _new_secret(mode)
     api_key = ApiKey.objects.create(
@@ -103,6 +144,7 @@ def update_api_key(
     # metadata merges do not lose each other's keys.
     with transaction.atomic():
         locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        _check_may_manage(granted_by, locked)
         if locked.revoked_at is not None:
             raise BusinessRuleViolation(
                 f"API key {locked.id} is revoked and can no longer be changed.",
@@ -119,8 +161,9 @@ def update_api_key(
     return locked
 
 
-def revoke_api_key(api_key: ApiKey) -> ApiKey:
+def revoke_api_key(api_key: ApiKey, revoked_by: ApiKey | None = None) -> ApiKey:
     """Revoke a key for good. Revoking a revoked key changes nothing."""
+    _check_may_manage(revoked_by, api_key)
     updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), updated_at=timezone.now()
     )

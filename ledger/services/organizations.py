@@ -62,9 +62,11 @@ def update_organization(
         fields: dict[str, Any] = dict(changes)
         if "metadata" in fields:
             fields["metadata"] = merge_metadata(locked.metadata, fields["metadata"])
-        for field, value in fields.items():
+        changed = {f: v for f, v in fields.items() if getattr(locked, f) != v}
+        for field, value in changed.items():
             setattr(locked, field, value)
-        locked.save()
+        if changed:
+            locked.save()
 
     logger.info(
         "Updated organization %s: %s",

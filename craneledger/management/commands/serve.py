@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-STOP_TIMEOUT_SECONDS = 15
+STOP_TIMEOUT_SECONDS = 20
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         commands = {
-            "api": [
+            "API": [
                 sys.executable,
                 manage,
                 "runserver",
@@ -37,11 +38,18 @@ class Command(BaseCommand):
             ],
             "worker cluster": [sys.executable, manage, "qcluster"],
         }
-        # Stop the children on SIGTERM as on Ctrl-C, and take SIGINT even when
-        # started in the background, where a shell sets it to be ignored.
+        # Stop on SIGTERM as on Ctrl-C, and take SIGINT even when started in
+        # the background, where a shell sets it to be ignored.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        # Each child runs in its own process group, so Ctrl-C in the terminal
+        # reaches this process alone and each child gets exactly one stop
+        # signal from it. qcluster can hang when a second signal arrives while
+        # it handles the first.
+        children = {
+            name: subprocess.Popen(command, process_group=0)
+            for name, command in commands.items()
+        }
         self.stdout.write(
             f"API on http://{options['addrport']} and a worker cluster are "
             "starting; press Ctrl-C to stop both."
@@ -49,22 +57,24 @@ class Command(BaseCommand):
 
         exit_code = 0
         try:
-            while True:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"The {name} exited with {child.returncode}.")
-                        exit_code = child.returncode or 1
-                        raise SystemExit
-                time.sleep(0.5)
+            exit_code = self._wait_for_exit(children)
         except (KeyboardInterrupt, SystemExit):
             self.stdout.write("Stopping the API and the worker cluster...")
         finally:
             self._stop(children)
         sys.exit(exit_code)
 
+    def _wait_for_exit(self, children: dict[str, subprocess.Popen]) -> int:
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"The {name} exited with {child.returncode}.")
+                    return child.returncode or 1
+            time.sleep(0.5)
+
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        # Ctrl-C reaches the whole process group; SIGTERM covers a stop that
-        # came through this process alone. qcluster finishes running tasks.
+        # Signal each child's main process only: qcluster relays the stop to
+        # its own processes and hangs if they are signalled directly as well.
         for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -74,5 +84,9 @@ class Command(BaseCommand):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.stderr.write(f"The {name} did not stop in time; killing it.")
-                child.kill()
-                child.wait()
+            # Kill whatever is left of the group, such as qcluster's workers.
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            child.wait()

@@ -53,11 +53,12 @@ class Command(BaseCommand):
         active = ApiKey.objects.filter(
             organization=organization, revoked_at__isnull=True
         )
-        previews = ", ".join(key.preview for key in active) or "none active"
+        previews = ", ".join(key.preview for key in active) or "none"
         self.stdout.write(
-            f"Reusing demo organization {organization.id}. Its keys were printed "
-            f"when it was created ({previews}); only their hashes are kept. Run "
-            "`.venv/bin/python manage.py demo_organization --rotate-keys` for new ones."
+            f"Reusing demo organization {organization.id}. Its active keys "
+            f"({previews}) were shown once, when they were created; only their "
+            "hashes are kept. For new keys, run `.venv/bin/python manage.py "
+            "demo_organization --rotate-keys`, which revokes all of them."
         )
 
     def _print_keys(self, organization: Organization, keys: list) -> None:

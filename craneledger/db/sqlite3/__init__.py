@@ -1,0 +1,1 @@
+"""SQLite backend that stores decimals as text, so they round-trip exactly."""

@@ -1,0 +1,417 @@
+"""Journal entries: create, change, post, reverse and delete transactions.
+
+Creating a posted transaction, in one database transaction:
+1. resolve every entry's account and currency, and check each amount against
+   its currency's decimal places (400 naming `entries[i].field`);
+2. check that debits equal credits in each currency (400 with the
+   difference per currency);
+3. check the date against `books_closed_through` and the accounts' state
+   (422);
+4. write the transaction and its entries, then add them to the running
+   balances under row locks (see ledger.services.balances).
+PostgreSQL checks step 2 again at commit with a constraint trigger.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, TypedDict
+
+from django.db import transaction
+from django.utils import timezone
+
+from craneledger.fields import merge_metadata
+from ledger.exceptions import (
+    AccountArchived,
+    BooksClosed,
+    InvalidField,
+    TransactionImmutable,
+    UnbalancedTransaction,
+)
+from ledger.models import Account, Currency, Entry, Organization, Transaction
+from ledger.models.transactions import EntryType, TransactionStatus
+from ledger.money import AmountError, check_places, check_size, round_half_up
+from ledger.services.balances import apply_entries
+from ledger.services.currencies import find_currency
+from ledger.services.exchange_rates import rate_on
+
+logger = logging.getLogger(__name__)
+
+MIN_ENTRIES = 2
+
+
+class EntryInput(TypedDict, total=False):
+    account_id: str
+    entry_type: str
+    amount: Decimal
+    currency: str | None
+    description: str
+    exchange_rate: Decimal | None
+
+
+class TransactionInput(TypedDict, total=False):
+    transaction_date: datetime.date
+    description: str
+    reference: str
+    status: str
+    entries: list[EntryInput]
+    metadata: dict[str, str]
+    source_reference: str | None
+
+
+class _FieldErrors:
+    """Collects field errors so one response lists every invalid entry."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.fields.setdefault(path, message)
+
+    def raise_if_any(self) -> None:
+        if not self.fields:
+            return
+        path, message = next(iter(self.fields.items()))
+        error = InvalidField(path, message)
+        error.details = {"fields": {p: [m] for p, m in self.fields.items()}}
+        if len(self.fields) > 1:
+            error.message += f" (and {len(self.fields) - 1} more; see details.fields)"
+        raise error
+
+
+def _build_entries(
+    organization: Organization,
+    transaction_date: datetime.date,
+    entries: list[EntryInput],
+) -> list[Entry]:
+    """Turn validated input into unsaved Entry rows, or raise field errors."""
+    errors = _FieldErrors()
+    if len(entries) < MIN_ENTRIES:
+        errors.add("entries", f"A transaction needs at least {MIN_ENTRIES} entries.")
+        errors.raise_if_any()
+
+    account_ids = {entry["account_id"] for entry in entries}
+    accounts = {
+        account.id: account
+        for account in Account.objects.filter(
+            organization=organization, pk__in=account_ids
+        ).select_related("currency")
+    }
+    base = find_currency(organization, organization.base_currency)
+    currencies: dict[str, Currency | None] = {}
+    rows = []
+
+    for index, data in enumerate(entries):
+        path = f"entries[{index}]"
+        account = accounts.get(data["account_id"])
+        if account is None:
+            errors.add(
+                f"{path}.account_id",
+                f"No account {data['account_id']!r} in this organization.",
+            )
+            continue
+        code = data.get("currency") or account.currency.code
+        if code not in currencies:
+            currencies[code] = find_currency(organization, code)
+        currency = currencies[code]
+        if currency is None:
+            errors.add(f"{path}.currency", f"Unknown currency {code!r}.")
+            continue
+        try:
+            amount = check_places(
+                check_size(data["amount"]), currency.decimal_places, code
+            )
+        except AmountError as exc:
+            errors.add(f"{path}.amount", str(exc))
+            continue
+        if amount <= 0:
+            errors.add(
+                f"{path}.amount",
+                f"{amount} is not positive; use entry_type to say debit or credit.",
+            )
+            continue
+
+        rate, base_amount = _base_amount(
+            organization,
+            base,
+            currency,
+            amount,
+            transaction_date,
+            data.get("exchange_rate"),
+        )
+        rows.append(
+            Entry(
+                organization=organization,
+                position=index,
+                account=account,
+                entry_type=data["entry_type"],
+                amount=amount,
+                currency=currency,
+                base_amount=base_amount,
+                exchange_rate=rate,
+                description=data.get("description", ""),
+                transaction_date=transaction_date,
+            )
+        )
+
+    errors.raise_if_any()
+    _check_balanced(rows)
+    return rows
+
+
+def _base_amount(
+    organization: Organization,
+    base: Currency | None,
+    currency: Currency,
+    amount: Decimal,
+    on_date: datetime.date,
+    given_rate: Decimal | None,
+) -> tuple[Decimal | None, Decimal | None]:
+    """Return (rate, amount in the base currency), rounded half-up.
+
+    The rate given on the request wins, then the stored rate in effect on the
+    date. With neither, the base amount stays unknown (None).
+    """
+    if base is None or currency.pk == base.pk:
+        return None, amount
+    rate = given_rate or rate_on(organization, currency.code, base.code, on_date)
+    if rate is None:
+        return None, None
+    return round_half_up(rate, 8), round_half_up(amount * rate, base.decimal_places)
+
+
+def _check_balanced(entries: list[Entry]) -> None:
+    """Raise UnbalancedTransaction if debits and credits differ in a currency."""
+    debits: dict[Currency, Decimal] = defaultdict(Decimal)
+    credits: dict[Currency, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        side = debits if entry.entry_type == EntryType.DEBIT else credits
+        side[entry.currency] += entry.amount
+
+    imbalances = []
+    for currency in sorted(set(debits) | set(credits), key=lambda c: c.code):
+        difference = debits[currency] - credits[currency]
+        if difference:
+            places = currency.decimal_places
+            imbalances.append(
+                {
+                    "currency": currency.code,
+                    "debit_total": str(round_half_up(debits[currency], places)),
+                    "credit_total": str(round_half_up(credits[currency], places)),
+                    "difference": str(round_half_up(difference, places)),
+                }
+            )
+    if imbalances:
+        summary = "; ".join(
+            f"{item['currency']} debits {item['debit_total']} vs credits "
+            f"{item['credit_total']} (off by {item['difference']})"
+            for item in imbalances
+        )
+        raise UnbalancedTransaction(
+            f"Debits must equal credits in each currency: {summary}.",
+            details={"imbalances": imbalances},
+        )
+
+
+def _check_postable(
+    organization: Organization,
+    txn_date: datetime.date,
+    entries: list[Entry],
+    check_accounts: bool,
+) -> None:
+    closed = organization.books_closed_through
+    if closed is not None and txn_date <= closed:
+        raise BooksClosed(
+            f"The books are closed through {closed.isoformat()}; date the "
+            f"transaction after that, not {txn_date.isoformat()}.",
+            details={"books_closed_through": closed.isoformat()},
+        )
+    for entry in entries:
+        if check_accounts and not entry.account.is_active:
+            raise AccountArchived(
+                f"Account {entry.account.id} ({entry.account.code}) is archived; "
+                "reactivate it or post to another account.",
+                details={
+                    "fields": {
+                        f"entries[{entry.position}].account_id": [
+                            "The account is archived."
+                        ]
+                    }
+                },
+            )
+
+
+def _post(txn: Transaction, entries: list[Entry], check_accounts: bool = True) -> None:
+    _check_postable(txn.organization, txn.transaction_date, entries, check_accounts)
+    txn.status = TransactionStatus.POSTED
+    txn.posted_at = timezone.now()
+    txn.save(update_fields=["status", "posted_at", "updated_at"])
+    Entry.objects.filter(transaction=txn).update(posted=True)
+    apply_entries(txn.organization, entries)
+    logger.info(
+        "Posted transaction %s in organization %s",
+        txn.id,
+        txn.organization_id,
+        extra={"organization_id": txn.organization_id, "transaction_id": txn.id},
+    )
+
+
+def create_transaction(
+    organization: Organization, data: TransactionInput
+) -> Transaction:
+    entries = _build_entries(organization, data["transaction_date"], data["entries"])
+    with transaction.atomic():
+        txn = Transaction.objects.create(
+            organization=organization,
+            transaction_date=data["transaction_date"],
+            description=data.get("description", ""),
+            reference=data.get("reference", ""),
+            metadata=data.get("metadata") or {},
+            source_reference=data.get("source_reference"),
+        )
+        for entry in entries:
+            entry.transaction = txn
+        Entry.objects.bulk_create(entries)
+        if data.get("status", TransactionStatus.POSTED) == TransactionStatus.POSTED:
+            _post(txn, entries)
+    logger.info(
+        "Created transaction %s (%s) in organization %s",
+        txn.id,
+        txn.status,
+        organization.id,
+        extra={"organization_id": organization.id, "transaction_id": txn.id},
+    )
+    return txn
+
+
+def _lock_pending(txn: Transaction, verb: str) -> Transaction:
+    locked = (
+        Transaction.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=txn.pk)
+    )
+    if locked.status != TransactionStatus.PENDING:
+        raise TransactionImmutable(
+            f"Transaction {locked.id} is {locked.status} and cannot be {verb}; "
+            "correct a posted transaction with POST .../reverse.",
+            details={"status": locked.status},
+        )
+    return locked
+
+
+def update_transaction(txn: Transaction, changes: TransactionInput) -> Transaction:
+    with transaction.atomic():
+        locked = _lock_pending(txn, "changed")
+        fields: dict[str, Any] = {}
+        for name in ("transaction_date", "description", "reference"):
+            if name in changes:
+                fields[name] = changes[name]
+        if "metadata" in changes:
+            fields["metadata"] = merge_metadata(locked.metadata, changes["metadata"])
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+
+        if "entries" in changes:
+            entries = _build_entries(
+                locked.organization, locked.transaction_date, changes["entries"]
+            )
+            Entry.objects.filter(transaction=locked).delete()
+            for entry in entries:
+                entry.transaction = locked
+            Entry.objects.bulk_create(entries)
+        elif "transaction_date" in fields:
+            Entry.objects.filter(transaction=locked).update(
+                transaction_date=locked.transaction_date
+            )
+        if changes.get("status") == TransactionStatus.POSTED:
+            _post(locked, list(locked.entries.select_related("account", "currency")))
+
+    logger.info(
+        "Updated transaction %s", locked.id, extra={"transaction_id": locked.id}
+    )
+    return locked
+
+
+def post_transaction(txn: Transaction) -> Transaction:
+    with transaction.atomic():
+        locked = _lock_pending(txn, "posted again")
+        _post(locked, list(locked.entries.select_related("account", "currency")))
+    return locked
+
+
+def delete_transaction(txn: Transaction) -> None:
+    with transaction.atomic():
+        locked = _lock_pending(txn, "deleted")
+        locked.delete()
+    logger.info(
+        "Deleted pending transaction %s", txn.id, extra={"transaction_id": txn.id}
+    )
+
+
+def reverse_transaction(
+    txn: Transaction,
+    transaction_date: datetime.date | None = None,
+    description: str | None = None,
+) -> Transaction:
+    """Post the mirror image of a posted transaction and mark it reversed.
+
+    The reversal is dated like the original unless a date is given, so that
+    reports for the original's period show the two cancelling out.
+    """
+    with transaction.atomic():
+        locked = (
+            Transaction.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=txn.pk)
+        )
+        if locked.status != TransactionStatus.POSTED:
+            raise TransactionImmutable(
+                f"Transaction {locked.id} is {locked.status}; only a posted "
+                "transaction can be reversed.",
+                code="transaction_not_posted",
+                details={"status": locked.status},
+            )
+        date = transaction_date or locked.transaction_date
+        originals = list(locked.entries.select_related("account", "currency"))
+        mirror = [
+            Entry(
+                organization=locked.organization,
+                position=entry.position,
+                account=entry.account,
+                entry_type=EntryType.CREDIT
+                if entry.entry_type == EntryType.DEBIT
+                else EntryType.DEBIT,
+                amount=entry.amount,
+                currency=entry.currency,
+                base_amount=entry.base_amount,
+                exchange_rate=entry.exchange_rate,
+                description=entry.description,
+                transaction_date=date,
+            )
+            for entry in originals
+        ]
+        reversal = Transaction.objects.create(
+            organization=locked.organization,
+            transaction_date=date,
+            description=description or f"Reversal of {locked.id}",
+            reference=locked.reference,
+            reversal_of=locked,
+        )
+        for entry in mirror:
+            entry.transaction = reversal
+        Entry.objects.bulk_create(mirror)
+        # An archived account still takes a reversal, which only undoes history.
+        _post(reversal, mirror, check_accounts=False)
+
+        locked.status = TransactionStatus.REVERSED
+        locked.save(update_fields=["status", "updated_at"])
+
+    logger.info(
+        "Reversed transaction %s with %s",
+        locked.id,
+        reversal.id,
+        extra={"transaction_id": locked.id, "reversal_id": reversal.id},
+    )
+    return reversal
