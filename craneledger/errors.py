@@ -161,7 +161,11 @@ def flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            # DRF reports errors of a list of objects keyed by integer index.
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             fields.update(flatten_field_errors(value, path))
     elif isinstance(detail, list) and any(isinstance(v, dict | list) for v in detail):
         for index, value in enumerate(detail):
