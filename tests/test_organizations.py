@@ -7,6 +7,7 @@ from django.db import connection
 
 from ledger.models import Organization
 from tests.conftest import assert_error
+from tests.ledger_helpers import Books
 
 
 def test_retrieve_organization(api, tenant):
@@ -125,3 +126,32 @@ def test_concurrent_metadata_merges_keep_every_key(make_tenant):
     assert errors == []
     metadata = Organization.objects.get(pk=tenant.id).metadata
     assert len(metadata) == 40
+
+
+def test_base_currency_listed_from_start(api, tenant):
+    body = api.get(f"/organizations/{tenant.id}/currencies").json()
+    assert [row["code"] for row in body["data"]] == ["USD"]
+
+
+def test_base_currency_change_before_transactions(api, tenant):
+    response = api.patch(
+        f"/organizations/{tenant.id}", {"base_currency": "EUR"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    codes = {
+        row["code"]
+        for row in api.get(f"/organizations/{tenant.id}/currencies").json()["data"]
+    }
+    assert codes == {"USD", "EUR"}
+
+
+def test_base_currency_fixed_after_transactions(api, tenant):
+    books = Books(api, tenant.id)
+    cash = books.account("1000", "Cash", "asset")
+    equity = books.account("3000", "Capital", "equity")
+    books.post("2026-01-01", "Capital", (cash, "debit", "1"), (equity, "credit", "1"))
+    response = api.patch(
+        f"/organizations/{tenant.id}", {"base_currency": "EUR"}, format="json"
+    )
+    assert_error(response, 422, "business_rule_error", "base_currency_in_use")
+    assert Organization.objects.get(pk=tenant.id).base_currency == "USD"

@@ -6,9 +6,11 @@ from typing import Any, TypedDict
 
 from django.db import transaction
 
+from craneledger.errors import BusinessRuleViolation
 from craneledger.fields import merge_metadata
-from ledger.models import Organization
+from ledger.models import Organization, Transaction
 from ledger.models.organizations import RelationshipType
+from ledger.services.currencies import find_currency
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +36,17 @@ def create_organization(
 ) -> Organization:
     if parent is not None and relationship_type is None:
         relationship_type = RelationshipType.OWNED
-    organization = Organization.objects.create(
-        name=name,
-        base_currency=base_currency,
-        parent=parent,
-        relationship_type=relationship_type if parent is not None else None,
-        fiscal_year_start_month=fiscal_year_start_month,
-        tax_number=tax_number,
-        metadata=metadata or {},
-    )
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            name=name,
+            base_currency=base_currency,
+            parent=parent,
+            relationship_type=relationship_type if parent is not None else None,
+            fiscal_year_start_month=fiscal_year_start_month,
+            tax_number=tax_number,
+            metadata=metadata or {},
+        )
+        find_currency(organization, base_currency)
     logger.info(
         "Created organization %s (parent %s)",
         organization.id,
@@ -60,6 +64,15 @@ def update_organization(
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         fields: dict[str, Any] = dict(changes)
+        new_base = fields.get("base_currency", locked.base_currency)
+        if new_base != locked.base_currency:
+            if Transaction.objects.filter(organization=locked).exists():
+                raise BusinessRuleViolation(
+                    f"Organization {locked.id} has transactions in base currency "
+                    f"{locked.base_currency}, so the base currency cannot change.",
+                    code="base_currency_in_use",
+                )
+            find_currency(locked, new_base)
         if "metadata" in fields:
             fields["metadata"] = merge_metadata(locked.metadata, fields["metadata"])
         changed = {f: v for f, v in fields.items() if getattr(locked, f) != v}
