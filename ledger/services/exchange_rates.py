@@ -66,7 +66,17 @@ def rate_on(
     direction, the inverse of the latest opposite rate is used; with neither,
     None.
     """
-    direct = (
+    direct = _latest_rate(organization, from_code, to_code, on_date)
+    if direct is not None:
+        return direct
+    inverse = _latest_rate(organization, to_code, from_code, on_date)
+    return None if inverse is None else Decimal(1) / inverse
+
+
+def _latest_rate(
+    organization: Organization, from_code: str, to_code: str, on_date: datetime.date
+) -> Decimal | None:
+    return (
         ExchangeRate.objects.filter(
             organization=organization,
             from_currency=from_code,
@@ -77,17 +87,3 @@ def rate_on(
         .values_list("rate", flat=True)
         .first()
     )
-    if direct is not None:
-        return direct
-    inverse = (
-        ExchangeRate.objects.filter(
-            organization=organization,
-            from_currency=to_code,
-            to_currency=from_code,
-            effective_date__lte=on_date,
-        )
-        .order_by("-effective_date")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    return None if inverse is None else Decimal(1) / inverse
