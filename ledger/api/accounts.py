@@ -107,7 +107,7 @@ def read_as_of(request: Request) -> datetime.date | None:
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        return datetime.datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
         raise InvalidRequest(
             f"as_of: {raw!r} is not a date; use YYYY-MM-DD.",

@@ -69,7 +69,7 @@ class CurrencySerializer(ApiObjectSerializer):
 
 
 class CurrencyCreateSerializer(StrictSerializer):
-    code = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=32, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False)
     decimal_places = serializers.IntegerField(
         min_value=0, max_value=MAX_PLACES, required=False

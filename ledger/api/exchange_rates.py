@@ -42,9 +42,8 @@ class ExchangeRateSerializer(ApiObjectSerializer):
 
     def to_representation(self, instance: ExchangeRate) -> dict[str, Any]:
         body = super().to_representation(instance)
-        body["rate"] = str(instance.rate.normalize())
-        if "E" in body["rate"]:
-            body["rate"] = f"{instance.rate:f}"
+        # Without trailing zeros and never in exponent form: "1.1", "150".
+        body["rate"] = f"{instance.rate.normalize():f}"
         return body
 
 

@@ -126,6 +126,14 @@ def update_account(account: Account, changes: AccountInput) -> Account:
                     code="account_has_children",
                 )
             fields["type"] = changes["type"]
+            parent = locked.parent
+            if "parent_id" not in changes and parent and parent.type != changes["type"]:
+                raise InvalidField(
+                    "parent_id",
+                    f"The parent {parent.id} is of type {parent.type}; move the "
+                    f"account to a {changes['type']} parent, or clear parent_id, "
+                    "in the same request.",
+                )
         if "currency" in changes and changes["currency"] != locked.currency.code:
             if has_entries:
                 raise AccountInUse(

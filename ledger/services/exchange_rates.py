@@ -27,10 +27,10 @@ class ExchangeRateInput(TypedDict, total=False):
 def create_exchange_rate(
     organization: Organization, data: ExchangeRateInput
 ) -> ExchangeRate:
-    require_currency(organization, data["from_currency"], "from_currency")
-    require_currency(organization, data["to_currency"], "to_currency")
     if data["from_currency"] == data["to_currency"]:
         raise InvalidField("to_currency", "A rate needs two different currencies.")
+    require_currency(organization, data["from_currency"], "from_currency")
+    require_currency(organization, data["to_currency"], "to_currency")
 
     try:
         with transaction.atomic():
