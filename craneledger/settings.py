@@ -203,6 +203,39 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Queued operations. A worker holds an operation under a lease; if it dies,
+# the reaper takes the operation back once the lease has expired.
+OPERATIONS_MAX_ATTEMPTS = env_int("OPERATIONS_MAX_ATTEMPTS", 5, minimum=1)
+OPERATIONS_LEASE_SECONDS = env_int("OPERATIONS_LEASE_SECONDS", 60, minimum=1)
+# A queued operation that no worker has claimed this long after it was
+# enqueued is enqueued again (the broker may have lost it).
+OPERATIONS_REENQUEUE_AFTER_SECONDS = env_int(
+    "OPERATIONS_REENQUEUE_AFTER_SECONDS", 60, minimum=1
+)
+OPERATIONS_RETRY_BASE_SECONDS = env_int("OPERATIONS_RETRY_BASE_SECONDS", 1, minimum=0)
+OPERATIONS_RETRY_MAX_SECONDS = env_int("OPERATIONS_RETRY_MAX_SECONDS", 60, minimum=1)
+# Entries of the form {"contacts.create": "direct"} override the mode table.
+OPERATION_MODES: dict[str, str] = {}
+
+# Credits. Each request costs CREDIT_COSTS["resource.action"]; an unlisted
+# write costs CREDIT_COSTS["write"] and an unlisted read nothing.
+CREDIT_COSTS = {
+    "write": 1,
+    "contacts.create": 1,
+    "contacts.update": 1,
+    "contacts.delete": 1,
+    "transfers.create": 1,
+    "accounts.create": 1,
+    "accounts.update": 1,
+    "accounts.delete": 1,
+    "invoices.create": 5,
+    "bills.create": 5,
+    "reports.trial_balance": 5,
+    "organizations.create": 10,
+}
+# Credits a new root organization starts with.
+CREDITS_INITIAL_GRANT = env_int("CREDITS_INITIAL_GRANT", 10_000)
+
 # How often `last_used_at` on an API key is written, in seconds. Writing it on
 # every request would turn each read into a write.
 API_KEY_LAST_USED_RESOLUTION = env_int("API_KEY_LAST_USED_RESOLUTION", 60)

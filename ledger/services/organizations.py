@@ -4,6 +4,7 @@ import datetime
 import logging
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.db import transaction
 
 from craneledger.errors import BusinessRuleViolation
@@ -11,6 +12,7 @@ from craneledger.fields import merge_metadata
 from ledger.models import Organization, Transaction
 from ledger.models.organizations import RelationshipType
 from ledger.services.currencies import find_currency
+from operations.credits import grant
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ def create_organization(
             metadata=metadata or {},
         )
         find_currency(organization, base_currency)
+        if parent is None and settings.CREDITS_INITIAL_GRANT:
+            grant(organization.id, settings.CREDITS_INITIAL_GRANT, "Initial grant")
     logger.info(
         "Created organization %s (parent %s)",
         organization.id,
