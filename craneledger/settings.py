@@ -232,6 +232,8 @@ CREDIT_COSTS = {
     "bills.create": 5,
     "reports.trial_balance": 5,
     "organizations.create": 10,
+    # Canceling a queued operation refunds it; the cancel itself is free.
+    "operations.delete": 0,
 }
 # Credits a new root organization starts with.
 CREDITS_INITIAL_GRANT = env_int("CREDITS_INITIAL_GRANT", 10_000)

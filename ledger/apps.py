@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = "Ledger"
+
+    def ready(self) -> None:
+        from ledger.handlers import register_handlers
+
+        register_handlers()

@@ -104,3 +104,35 @@ def assert_error(response, status: int, error_type: str, code: str | None = None
     if code is not None:
         assert error["code"] == code
     return error
+
+
+class Worker:
+    """Runs queued operations the way a cluster worker would, in this process."""
+
+    def run(self, request_id: str) -> str:
+        from operations.tasks import run_operation
+
+        return run_operation(request_id)
+
+    def drain(self) -> list[str]:
+        """Run every due queued operation until none is left; return outcomes."""
+        from django.utils import timezone
+
+        from operations.models import OperationState, OperationStatus
+
+        outcomes = []
+        for _ in range(100):
+            due = list(
+                OperationStatus.objects.filter(
+                    status=OperationState.QUEUED, next_attempt_at__lte=timezone.now()
+                ).values_list("id", flat=True)
+            )
+            if not due:
+                return outcomes
+            outcomes += [self.run(request_id) for request_id in due]
+        raise AssertionError("Operations kept coming back to the queue.")
+
+
+@pytest.fixture
+def worker(db: None) -> Worker:
+    return Worker()

@@ -9,12 +9,16 @@ from ledger.models import (
     Account,
     AccountBalance,
     ApiKey,
+    Category,
+    Contact,
     Currency,
     Entry,
     ExchangeRate,
     Organization,
     Transaction,
+    Transfer,
 )
+from operations.models import CreditEntry, CreditPool, OperationStatus
 from tests.conftest import assert_error
 from tests.ledger_helpers import Books
 
@@ -77,6 +81,36 @@ ROUTES = {
     "organizations/{org_id}/transactions/{pk}/post": [("post", None)],
     "organizations/{org_id}/transactions/{pk}/reverse": [("post", None)],
     "organizations/{org_id}/reports/trial-balance": [("get", None)],
+    "organizations/{org_id}/contacts": [
+        ("get", None),
+        ("post", {"contact_type": "customer", "name": "Intruder"}),
+    ],
+    "organizations/{org_id}/contacts/{pk}": [
+        ("get", None),
+        ("put", {"name": "Taken over"}),
+        ("patch", {"email": "intruder@example.test"}),
+        ("delete", None),
+    ],
+    "organizations/{org_id}/categories": [
+        ("get", None),
+        ("post", {"category_type": "income", "name": "Intruder"}),
+    ],
+    "organizations/{org_id}/categories/{pk}": [
+        ("get", None),
+        ("put", {"name": "Taken over"}),
+        ("patch", {"enabled": False}),
+        ("delete", None),
+    ],
+    "organizations/{org_id}/transfers": [("get", None), ("post", "TRANSFER")],
+    "organizations/{org_id}/transfers/{pk}": [
+        ("get", None),
+        ("put", {"description": "Taken over"}),
+        ("patch", {"reference": "X"}),
+        ("delete", None),
+    ],
+    "organizations/{org_id}/operations": [("get", None)],
+    "organizations/{org_id}/operations/{pk}": [("get", None), ("delete", None)],
+    "organizations/{org_id}/credits": [("get", None)],
 }
 
 
@@ -113,6 +147,12 @@ def snapshot() -> list[list[dict]]:
             Transaction,
             Entry,
             AccountBalance,
+            Contact,
+            Category,
+            Transfer,
+            OperationStatus,
+            CreditPool,
+            CreditEntry,
         )
     ]
     for row in tables[1]:
@@ -121,7 +161,7 @@ def snapshot() -> list[list[dict]]:
 
 
 @pytest.fixture
-def victim(outsider):
+def victim(outsider, worker):
     """The outsider's books: one object of every kind, with a pending entry."""
     books = Books(outsider.client(), outsider.id)
     cash = books.account("1000", "Cash", "asset")
@@ -146,7 +186,39 @@ def victim(outsider):
         },
         format="json",
     )
+    queued = {
+        name: books.client.post(books.url(name), body, format="json").json()[
+            "request_id"
+        ]
+        for name, body in [
+            ("contacts", {"contact_type": "vendor", "name": "Supplier"}),
+            ("categories", {"category_type": "income", "name": "Sales"}),
+            (
+                "transfers",
+                {
+                    "from_account_id": cash,
+                    "to_account_id": equity,
+                    "amount": "1",
+                    "transferred_at": "2026-01-04",
+                },
+            ),
+        ]
+    }
+    results = {name: worker.run(request_id) for name, request_id in queued.items()}
+    assert set(results.values()) == {"completed"}
+    done = {
+        name: OperationStatus.objects.get(pk=request_id).result["id"]
+        for name, request_id in queued.items()
+    }
+    # One operation stays queued, so a cancel would have something to do.
+    waiting = books.client.post(
+        books.url("contacts"),
+        {"contact_type": "vendor", "name": "Later"},
+        format="json",
+    ).json()["request_id"]
     return {
+        **done,
+        "operations": waiting,
         "api-keys": outsider.test_key.id,
         "currencies": Currency.objects.filter(organization=outsider.organization)
         .first()
@@ -170,6 +242,13 @@ def object_id(route: str, victim: dict[str, str]) -> str:
 
 
 def request_body(body, victim: dict[str, str]):
+    if body == "TRANSFER":
+        return {
+            "from_account_id": victim["accounts"],
+            "to_account_id": victim["equity"],
+            "amount": "1",
+            "transferred_at": "2026-02-01",
+        }
     if body != "TRANSACTION":
         return body
     return {

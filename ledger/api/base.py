@@ -19,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -220,6 +220,18 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         if success_status == status.HTTP_204_NO_CONTENT:
             return Response(status=success_status)
         return Response(result, status=success_status)
+
+
+class QueuedResponseSerializer(serializers.Serializer):
+    """The 202 body of a queued write (for the OpenAPI document)."""
+
+    request_id = serializers.CharField()
+    success = serializers.BooleanField()
+    status = serializers.CharField()
+    data = serializers.DictField()
+    error = serializers.DictField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    credit_cost = serializers.IntegerField()
 
 
 @dataclass

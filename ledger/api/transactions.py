@@ -62,6 +62,8 @@ class TransactionSerializer(ApiObjectSerializer):
     object_name = "transaction"
 
     organization_id = serializers.CharField(read_only=True)
+    contact_id = serializers.CharField(read_only=True)
+    category_id = serializers.CharField(read_only=True)
     reversal_of = serializers.CharField(source="reversal_of_id", read_only=True)
     reversed_by = serializers.SerializerMethodField()
     entries = serializers.SerializerMethodField()
@@ -79,6 +81,8 @@ class TransactionSerializer(ApiObjectSerializer):
             "posted_at",
             "reversal_of",
             "reversed_by",
+            "contact_id",
+            "category_id",
             "entries",
             "metadata",
             "created_at",
@@ -125,6 +129,8 @@ class TransactionInputSerializer(StrictSerializer):
         choices=[TransactionStatus.PENDING, TransactionStatus.POSTED], required=False
     )
     entries = EntryInputSerializer(many=True, max_length=MAX_ENTRIES)
+    contact_id = serializers.CharField(max_length=32, required=False, allow_null=True)
+    category_id = serializers.CharField(max_length=32, required=False, allow_null=True)
     metadata = MetadataField()
 
 

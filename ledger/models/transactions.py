@@ -45,6 +45,20 @@ class Transaction(ApiObject):
         on_delete=models.PROTECT,
         related_name="reversed_by",
     )
+    contact = models.ForeignKey(
+        "ledger.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+    )
+    category = models.ForeignKey(
+        "ledger.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+    )
     # The source's own reference, for imports that must not post twice.
     source_reference = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
 

@@ -29,7 +29,15 @@ from ledger.exceptions import (
     TransactionImmutable,
     UnbalancedTransaction,
 )
-from ledger.models import Account, Currency, Entry, Organization, Transaction
+from ledger.models import (
+    Account,
+    Category,
+    Contact,
+    Currency,
+    Entry,
+    Organization,
+    Transaction,
+)
 from ledger.models.transactions import EntryType, TransactionStatus
 from ledger.money import AmountError, check_places, check_size, round_half_up
 from ledger.services.balances import apply_entries
@@ -58,6 +66,26 @@ class TransactionInput(TypedDict, total=False):
     entries: list[EntryInput]
     metadata: dict[str, str]
     source_reference: str | None
+    contact_id: str | None
+    category_id: str | None
+
+
+def _references(organization: Organization, data: TransactionInput) -> dict[str, Any]:
+    """Resolve contact_id and category_id to objects of this organization."""
+    found: dict[str, Any] = {}
+    for field, model in (("contact_id", Contact), ("category_id", Category)):
+        if field not in data:
+            continue
+        object_id = data[field]  # type: ignore[literal-required]
+        if object_id is None:
+            found[field.removesuffix("_id")] = None
+            continue
+        obj = model.objects.filter(organization=organization, pk=object_id).first()
+        if obj is None:
+            noun = model._meta.verbose_name
+            raise InvalidField(field, f"No {noun} {object_id!r} in this organization.")
+        found[field.removesuffix("_id")] = obj
+    return found
 
 
 class _FieldErrors:
@@ -261,8 +289,10 @@ def create_transaction(
     organization: Organization, data: TransactionInput
 ) -> Transaction:
     entries = _build_entries(organization, data["transaction_date"], data["entries"])
+    references = _references(organization, data)
     with transaction.atomic():
         txn = Transaction.objects.create(
+            **references,
             organization=organization,
             transaction_date=data["transaction_date"],
             description=data.get("description", ""),
@@ -309,6 +339,7 @@ def update_transaction(txn: Transaction, changes: TransactionInput) -> Transacti
                 fields[name] = changes[name]
         if "metadata" in changes:
             fields["metadata"] = merge_metadata(locked.metadata, changes["metadata"])
+        fields.update(_references(locked.organization, changes))
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
