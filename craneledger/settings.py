@@ -141,7 +141,7 @@ else:
 # task is acknowledged rather than left for redelivery, and max_attempts=1
 # stops the cluster from resubmitting failures.
 Q_CLUSTER = {
-    "name": "craneledger",
+    "name": env_str("Q_CLUSTER_NAME", "craneledger"),
     "workers": env_int("Q_WORKERS", 2, minimum=1),
     "timeout": env_int("Q_TIMEOUT", 300, minimum=1),
     "retry": env_int("Q_TIMEOUT", 300, minimum=1) * 2,

@@ -5,7 +5,7 @@ Amounts are `decimal.Decimal` end to end and never pass through a float.
 
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.db import connection
@@ -17,6 +17,8 @@ MAX_AMOUNT_DIGITS = 18
 MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_DIGITS
 MAX_PLACES = 12
 RATE_PLACES = 8
+# Largest rate a rate column (NUMERIC(30, 8)) can hold.
+MAX_RATE = Decimal(10) ** (MAX_AMOUNT_DIGITS + MAX_PLACES - RATE_PLACES)
 
 # Columns: amounts and rates, and running totals.
 AMOUNT_MAX_DIGITS = MAX_AMOUNT_DIGITS + MAX_PLACES
@@ -81,9 +83,27 @@ def parse_amount(value: Any, places: int, currency: str) -> Decimal:
     return check_places(check_size(to_decimal(value)), places, currency)
 
 
+# Enough significant digits for any product or quotient of two stored
+# values (30 digits each) to be exact before it is rounded once.
+EXACT_PRECISION = 80
+
+
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """Round to `places` with ties away from zero (Python's round() ties to even)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext(prec=EXACT_PRECISION):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def multiply(left: Decimal, right: Decimal) -> Decimal:
+    """Multiply exactly; the default context would round past 28 digits."""
+    with localcontext(prec=EXACT_PRECISION):
+        return left * right
+
+
+def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Divide to 80 significant digits, ready to be rounded once."""
+    with localcontext(prec=EXACT_PRECISION):
+        return numerator / denominator
 
 
 def format_amount(value: Decimal | None, places: int) -> str | None:

@@ -39,7 +39,16 @@ from ledger.models import (
     Transaction,
 )
 from ledger.models.transactions import EntryType, TransactionStatus
-from ledger.money import AmountError, check_places, check_size, round_half_up
+from ledger.money import (
+    MAX_AMOUNT,
+    MAX_AMOUNT_DIGITS,
+    RATE_PLACES,
+    AmountError,
+    check_places,
+    check_size,
+    multiply,
+    round_half_up,
+)
 from ledger.services.balances import apply_entries
 from ledger.services.currencies import find_currency
 from ledger.services.exchange_rates import rate_on
@@ -160,14 +169,18 @@ def _build_entries(
             )
             continue
 
-        rate, base_amount = _base_amount(
-            organization,
-            base,
-            currency,
-            amount,
-            transaction_date,
-            data.get("exchange_rate"),
-        )
+        try:
+            rate, base_amount = _base_amount(
+                organization,
+                base,
+                currency,
+                amount,
+                transaction_date,
+                data.get("exchange_rate"),
+            )
+        except AmountError as exc:
+            errors.add(f"{path}.exchange_rate", str(exc))
+            continue
         rows.append(
             Entry(
                 organization=organization,
@@ -206,7 +219,13 @@ def _base_amount(
     rate = given_rate or rate_on(organization, currency.code, base.code, on_date)
     if rate is None:
         return None, None
-    return round_half_up(rate, 8), round_half_up(amount * rate, base.decimal_places)
+    base_amount = round_half_up(multiply(amount, rate), base.decimal_places)
+    if abs(base_amount) >= MAX_AMOUNT:
+        raise AmountError(
+            f"{amount} at rate {rate} is {base_amount} {base.code}, too large for "
+            f"a base amount; amounts must be below 10^{MAX_AMOUNT_DIGITS}."
+        )
+    return round_half_up(rate, RATE_PLACES), base_amount
 
 
 def _check_balanced(entries: list[Entry]) -> None:

@@ -25,7 +25,16 @@ from ledger.exceptions import AccountArchived
 from ledger.models import Account, Organization, Transfer
 from ledger.models.accounts import AccountType
 from ledger.models.transfers import TransferStatus
-from ledger.money import AmountError, check_places, check_size, round_half_up
+from ledger.money import (
+    MAX_RATE,
+    RATE_PLACES,
+    AmountError,
+    check_places,
+    check_size,
+    divide,
+    multiply,
+    round_half_up,
+)
 from ledger.services.currencies import find_currency
 from ledger.services.transactions import create_transaction, reverse_transaction
 
@@ -192,9 +201,12 @@ def _destination_amount(
     places = to_currency.decimal_places
     if given is not None:
         to_amount = _amount(given, places, to_currency.code, "to_amount")
-        return to_amount, rate if rate is not None else round_half_up(
-            to_amount / amount, 8
-        )
+        if rate is None:
+            implied = round_half_up(divide(to_amount, amount), RATE_PLACES)
+            # The rate is only informative here; one too large to store is
+            # left out rather than failing the transfer.
+            rate = implied if implied < MAX_RATE else None
+        return to_amount, rate
     if rate is None or rate <= 0:
         raise _rule(
             f"The accounts are in {from_currency.code} and {to_currency.code}; send "
@@ -203,7 +215,10 @@ def _destination_amount(
             "to_amount",
         )
     return _amount(
-        round_half_up(amount * rate, places), places, to_currency.code, "to_amount"
+        round_half_up(multiply(amount, rate), places),
+        places,
+        to_currency.code,
+        "to_amount",
     ), rate
 
 
