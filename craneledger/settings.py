@@ -235,6 +235,9 @@ CREDIT_COSTS = {
     # Canceling a queued operation refunds it; the cancel itself is free.
     "operations.delete": 0,
 }
+# Largest journal file an import accepts, in bytes.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
 # Credits a new root organization starts with.
 CREDITS_INITIAL_GRANT = env_int("CREDITS_INITIAL_GRANT", 10_000)
 

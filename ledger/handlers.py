@@ -22,8 +22,9 @@ from ledger.services.categories import (
     update_category,
 )
 from ledger.services.contacts import create_contact, delete_contact, update_contact
+from ledger.services.imports import ImportPlan, apply_import, parse_journal
 from ledger.services.transfers import create_transfer, delete_transfer, update_transfer
-from operations.registry import OperationLike, register
+from operations.registry import OperationLike, ProgressCallback, register
 
 
 def _organization(operation: OperationLike) -> Organization:
@@ -120,6 +121,20 @@ def transfer_delete(operation: OperationLike) -> dict[str, Any]:
     return _plain(TransferSerializer(transfer).data)
 
 
+def import_prepare(operation: OperationLike, progress: ProgressCallback) -> ImportPlan:
+    return parse_journal(
+        operation.payload["csv"], operation.payload.get("options", {}), progress
+    )
+
+
+def import_create(
+    operation: OperationLike, plan: ImportPlan | None = None
+) -> dict[str, Any]:
+    if plan is None:
+        plan = import_prepare(operation, lambda done, total: None)
+    return apply_import(_organization(operation), plan)
+
+
 HANDLERS = [
     ("contacts", "create", contact_create),
     ("contacts", "update", contact_update),
@@ -137,3 +152,4 @@ def register_handlers() -> None:
     """Fill the operations registry; called when the ledger app loads."""
     for resource, action, handler in HANDLERS:
         register(resource, action, handler)
+    register("imports", "create", import_create, prepare=import_prepare)

@@ -7,6 +7,7 @@ from ledger.api.categories import CategoryViewSet
 from ledger.api.contacts import ContactViewSet
 from ledger.api.currencies import CurrencyViewSet, IsoCurrencyListView
 from ledger.api.exchange_rates import ExchangeRateViewSet
+from ledger.api.imports import ImportViewSet
 from ledger.api.operations import (
     CreditViewSet,
     OperationByRequestIdView,
@@ -29,6 +30,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("operations", OperationViewSet, basename="operation")
 router.register("credits", CreditViewSet, basename="credit")
+router.register("imports", ImportViewSet, basename="import")
 
 organization_list = OrganizationViewSet.as_view({"get": "list"})
 organization_detail = OrganizationViewSet.as_view(

@@ -19,6 +19,7 @@ DEFAULT_MODES: dict[str, str] = {
     "categories.create": QUEUED,
     "taxes.create": QUEUED,
     "items.create": QUEUED,
+    "imports.create": QUEUED,
 }
 
 

@@ -17,6 +17,7 @@ import datetime
 import logging
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.utils import timezone
 from craneledger.errors import ApiError
 from operations.credits import refund
 from operations.models import OperationState, OperationStatus
-from operations.registry import handler_for
+from operations.registry import registration_for
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,11 @@ def _holds_claim(claim: OperationStatus) -> OperationStatus | None:
 
 
 def _execute(claim: OperationStatus) -> str:
-    handler = handler_for(claim.resource, claim.action)
+    registration = registration_for(claim.resource, claim.action)
+    prepared = None
+    if registration.prepare is not None:
+        prepared = registration.prepare(claim, progress_reporter(claim))
+
     with transaction.atomic():
         row = _holds_claim(claim)
         if row is None:
@@ -129,10 +134,36 @@ def _execute(claim: OperationStatus) -> str:
                 extra={"request_id": claim.id},
             )
             return "skipped"
-        result = handler(row)
+        if registration.prepare is None:
+            result = registration.handler(row)
+        else:
+            result = registration.handler(row, prepared)
+        progress = row.metadata.get("progress")
+        if progress:
+            total = progress["rows_total"]
+            row.metadata["progress"] = {"rows_done": total, "rows_total": total}
         _finish(row, OperationState.COMPLETED, result=result)
     logger.info("Completed operation %s", claim.id, extra={"request_id": claim.id})
     return OperationState.COMPLETED
+
+
+def progress_reporter(claim: OperationStatus) -> Callable[[int, int], None]:
+    """Return a callback that records `metadata.progress` while a claim holds.
+
+    Each call commits on its own, outside the operation's transaction, so a
+    client polling the operation sees the numbers move.
+    """
+
+    def report(done: int, total: int) -> None:
+        progress = {"rows_done": done, "rows_total": total}
+        OperationStatus.objects.filter(
+            pk=claim.pk, status=OperationState.PROCESSING, attempts=claim.attempts
+        ).update(
+            metadata={**claim.metadata, "progress": progress},
+            updated_at=timezone.now(),
+        )
+
+    return report
 
 
 def _finish(row: OperationStatus, state: str, **fields: Any) -> None:

@@ -228,7 +228,9 @@ def failing_once(monkeypatch, failures: int):
             raise OperationalError("server closed the connection unexpectedly")
         return original(operation)
 
-    monkeypatch.setitem(registry._handlers, ("contacts", "create"), flaky)
+    monkeypatch.setitem(
+        registry._registrations, ("contacts", "create"), registry.Registration(flaky)
+    )
     return calls
 
 

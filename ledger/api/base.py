@@ -33,7 +33,7 @@ from ledger.services.organizations import reachable_organization_ids
 from operations.credits import Payer, charge, cost_of
 from operations.dispatch import accept
 from operations.modes import QUEUED, mode_of
-from operations.registry import handler_for
+from operations.registry import run_now
 
 ACTION_BY_METHOD = {
     "GET": READ,
@@ -216,7 +216,7 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
             target_id=target_id,
             payload=payload,
         )
-        result = handler_for(resource, action)(operation)
+        result = run_now(resource, action, operation)
         if success_status == status.HTTP_204_NO_CONTENT:
             return Response(status=success_status)
         return Response(result, status=success_status)
