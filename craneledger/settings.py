@@ -235,6 +235,9 @@ CREDIT_COSTS = {
     # Canceling a queued operation refunds it; the cancel itself is free.
     "operations.delete": 0,
 }
+# How long an idempotency key and its stored response are kept, in hours.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=24)
+
 # Largest journal file an import accepts, in bytes.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 

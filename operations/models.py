@@ -154,3 +154,39 @@ class CreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.request_id or self.description})"
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key and the first response sent for it.
+
+    The row is written when the request starts, in the request's own database
+    transaction, so a duplicate sent meanwhile waits on the unique index (on
+    PostgreSQL) or on SQLite's write lock, then finds the stored response.
+    A request that fails and rolls back leaves no row, so it may be retried.
+    """
+
+    organization = models.ForeignKey(
+        "ledger.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    body_hash = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=32)
+    completed = models.BooleanField(default=False)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict)
+    # The rendered body, kept as text so the replay is byte for byte (a jsonb
+    # column would reorder the keys).
+    response_body = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="idempotency_key_unique_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.request_id})"

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from operations.dispatch import enqueue
+from operations.idempotency import prune as prune_idempotency_keys
 from operations.models import OperationState, OperationStatus
 
 logger = logging.getLogger(__name__)
@@ -30,11 +31,13 @@ class ReapReport:
     requeued: int = 0
     recovered: int = 0
     failed: int = 0
+    keys_pruned: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.requeued} re-enqueued, {self.recovered} taken back from "
-            f"expired leases, {self.failed} failed after their last attempt"
+            f"expired leases, {self.failed} failed after their last attempt, "
+            f"{self.keys_pruned} expired idempotency keys deleted"
         )
 
 
@@ -44,6 +47,7 @@ def reap() -> ReapReport:
     now = timezone.now()
     _requeue_lost(now, report)
     _recover_expired(now, report)
+    report.keys_pruned = prune_idempotency_keys()
     if report.requeued or report.recovered or report.failed:
         logger.info("Reaper: %s", report)
     return report

@@ -111,6 +111,7 @@ ROUTES = {
     "organizations/{org_id}/operations": [("get", None)],
     "organizations/{org_id}/operations/{pk}": [("get", None), ("delete", None)],
     "organizations/{org_id}/credits": [("get", None)],
+    "organizations/{org_id}/imports": [("post", {"file": "txnidx,date"})],
 }
 
 

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,8 +33,27 @@ from ledger.permissions import DELETE, READ, WRITE
 from ledger.services.organizations import reachable_organization_ids
 from operations.credits import Payer, charge, cost_of
 from operations.dispatch import accept
+from operations.idempotency import HEADERS as KEY_HEADERS
+from operations.idempotency import Replay, key_from
+from operations.idempotency import begin as begin_idempotent
+from operations.idempotency import finish as finish_idempotent
 from operations.modes import QUEUED, mode_of
 from operations.registry import run_now
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def body_fingerprint(request: HttpRequest) -> bytes:
+    """Return the bytes that identify a request body for idempotency.
+
+    A body above Django's in-memory limit (a large import) is identified by
+    its length alone, so that reading it here cannot fail the request.
+    """
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return f"length:{length}".encode()
+    return request.body
+
 
 ACTION_BY_METHOD = {
     "GET": READ,
@@ -141,7 +161,11 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         self.charge_action = self.credit_action(method, action)
         self.charge_cost = cost_of(self.permission_resource, self.charge_action)
         queued = mode_of(self.permission_resource, self.charge_action) == QUEUED
-        if self.charge_cost == 0 or queued:
+        self.idempotency_record = None
+        # A write with an idempotency key also runs in one transaction, so its
+        # key and its effect commit together or not at all.
+        keyed = method in WRITE_METHODS and any(h in request.META for h in KEY_HEADERS)
+        if not keyed and (self.charge_cost == 0 or queued):
             return super().dispatch(request, *args, **kwargs)
 
         with transaction.atomic():
@@ -152,6 +176,16 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        key = key_from(request.META) if request.method in WRITE_METHODS else None
+        if key is not None:
+            self.idempotency_record = begin_idempotent(
+                self.organization.id,
+                key,
+                request.method or "",
+                request.get_full_path(),
+                body_fingerprint(request._request),
+                request.request_id,
+            )
         queued = mode_of(self.permission_resource, self.charge_action) == QUEUED
         if self.charge_cost and not queued:
             charge(
@@ -166,6 +200,17 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "idempotency_record", None)
+        if record is not None and not response.has_header("Idempotent-Replayed"):
+            if response.status_code < 400:
+                body = ""
+                if response.data is not None:
+                    body = JSONRenderer().render(response.data).decode()
+                finish_idempotent(
+                    record, response.status_code, dict(response.items()), body
+                )
+            else:
+                record.delete()
         if (
             self.charge_cost
             and response.status_code < 300
@@ -173,6 +218,22 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         ):
             response["X-Credit-Cost"] = str(self.charge_cost)
         return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, Replay):
+            record = exc.record
+            # The replay answers with the first request's id, as it did then.
+            self.request._request.request_id = record.request_id
+            replay = HttpResponse(
+                record.response_body,
+                status=record.response_status,
+                content_type="application/json",
+            )
+            for name, value in record.response_headers.items():
+                replay[name] = value
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        return super().handle_exception(exc)
 
     def payer(self) -> Payer:
         return Payer(
