@@ -283,6 +283,42 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         return Response(result, status=success_status)
 
 
+class ModeTableWritesMixin:
+    """Create, update and delete through the mode table, for queued resources.
+
+    Each write validates the request's shape (400 at once), then either
+    queues it (202) or runs its handler in the request, as the table says.
+    `create_serializer_class` shapes a create when it differs from the object.
+    """
+
+    create_serializer_class: type[serializers.Serializer] | None = None
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer_class = self.create_serializer_class or self.get_serializer_class()
+        shape = serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
+        shape.is_valid(raise_exception=True)
+        return self.queue_or_run(request, "create", shape.validated_data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        shape = self.get_serializer(obj, data=request.data, partial=True)
+        shape.is_valid(raise_exception=True)
+        return self.queue_or_run(
+            request, "update", shape.validated_data, obj.id, status.HTTP_200_OK
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        return self.queue_or_run(
+            request, "delete", {}, obj.id, status.HTTP_204_NO_CONTENT
+        )
+
+
 class QueuedResponseSerializer(serializers.Serializer):
     """The 202 body of a queued write (for the OpenAPI document)."""
 

@@ -1,15 +1,10 @@
 """`/organizations/{org_id}/categories` (create is queued by default)."""
 
-from typing import Any
-
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, serializers
 
 from craneledger.fields import ApiObjectSerializer
-from ledger.api.base import OrganizationScopedViewSet, QueuedResponseSerializer
+from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
 from ledger.models import Category
 from ledger.models.categories import CategoryType
 
@@ -52,32 +47,12 @@ class CategoryFilter(django_filters.FilterSet):
 
 
 class CategoryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet
+    ModeTableWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OrganizationScopedViewSet,
 ):
     model = Category
     serializer_class = CategorySerializer
     permission_resource = "categories"
     filterset_class = CategoryFilter
-
-    @extend_schema(responses={201: CategorySerializer, 202: QueuedResponseSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        shape = self.get_serializer(data=request.data)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(request, "create", shape.validated_data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        category = self.get_object()
-        shape = self.get_serializer(category, data=request.data, partial=True)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(
-            request, "update", shape.validated_data, category.id, status.HTTP_200_OK
-        )
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, **kwargs)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        category = self.get_object()
-        return self.queue_or_run(
-            request, "delete", {}, category.id, status.HTTP_204_NO_CONTENT
-        )

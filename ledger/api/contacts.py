@@ -4,12 +4,12 @@ from typing import Any
 
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from craneledger.fields import ApiObjectSerializer
-from ledger.api.base import OrganizationScopedViewSet, QueuedResponseSerializer
+from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
 from ledger.country_data import is_country_code
 from ledger.currency_data import iso_currency
 from ledger.models import Contact, Currency
@@ -86,7 +86,10 @@ SEARCH = OpenApiParameter("search", str, description="Part of the name or email.
 
 
 class ContactViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet
+    ModeTableWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OrganizationScopedViewSet,
 ):
     model = Contact
     serializer_class = ContactSerializer
@@ -103,29 +106,3 @@ class ContactViewSet(
     @extend_schema(parameters=[SEARCH])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={201: ContactSerializer, 202: QueuedResponseSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        shape = self.get_serializer(data=request.data)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(request, "create", shape.validated_data)
-
-    @extend_schema(responses={200: ContactSerializer, 202: QueuedResponseSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        contact = self.get_object()
-        shape = self.get_serializer(contact, data=request.data, partial=True)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(
-            request, "update", shape.validated_data, contact.id, status.HTTP_200_OK
-        )
-
-    @extend_schema(responses={200: ContactSerializer, 202: QueuedResponseSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, **kwargs)
-
-    @extend_schema(responses={204: None, 202: QueuedResponseSerializer})
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        contact = self.get_object()
-        return self.queue_or_run(
-            request, "delete", {}, contact.id, status.HTTP_204_NO_CONTENT
-        )

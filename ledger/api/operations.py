@@ -19,7 +19,7 @@ from operations.api import (
     credit_log,
     retry_after_header,
 )
-from operations.models import OperationStatus
+from operations.models import CreditEntry, OperationStatus
 
 
 class OperationViewSet(
@@ -58,6 +58,7 @@ class CreditViewSet(OrganizationScopedViewSet):
     """`GET /organizations/{org_id}/credits`: the shared pool and its log."""
 
     permission_resource = "credits"
+    model = CreditEntry
 
     @extend_schema(responses=CreditEntrySerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

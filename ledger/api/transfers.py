@@ -3,13 +3,10 @@
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, serializers
 
 from craneledger.fields import ApiObjectSerializer, MetadataField, StrictSerializer
-from ledger.api.base import OrganizationScopedViewSet, QueuedResponseSerializer
+from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
 from ledger.api.fields import DecimalInputField
 from ledger.models import Transfer
 from ledger.money import RATE_PLACES, format_amount
@@ -96,38 +93,16 @@ class TransferFilter(django_filters.FilterSet):
 
 
 class TransferViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet
+    ModeTableWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OrganizationScopedViewSet,
 ):
     model = Transfer
     serializer_class = TransferSerializer
     permission_resource = "transfers"
     filterset_class = TransferFilter
+    create_serializer_class = TransferInputSerializer
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("from_currency", "to_currency")
-
-    @extend_schema(
-        request=TransferInputSerializer,
-        responses={201: TransferSerializer, 202: QueuedResponseSerializer},
-    )
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        shape = TransferInputSerializer(data=request.data)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(request, "create", shape.validated_data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        transfer = self.get_object()
-        shape = self.get_serializer(transfer, data=request.data, partial=True)
-        shape.is_valid(raise_exception=True)
-        return self.queue_or_run(
-            request, "update", shape.validated_data, transfer.id, status.HTTP_200_OK
-        )
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, **kwargs)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        transfer = self.get_object()
-        return self.queue_or_run(
-            request, "delete", {}, transfer.id, status.HTTP_204_NO_CONTENT
-        )
