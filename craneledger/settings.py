@@ -100,7 +100,13 @@ DATABASE_URL = env_url(
     {"sqlite", "postgres", "postgresql", "pgsql"},
     default=f"sqlite:///{VAR_DIR / 'craneledger.sqlite3'}",
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (seconds) suit a fixed pool of WSGI workers; the
+# threaded development server would leave one open per finished thread.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Stores decimal columns as text, because SQLite's NUMERIC keeps only 15
     # significant digits.

@@ -7,5 +7,7 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger.handlers import register_handlers
+        from ledger.money import use_exact_context
 
+        use_exact_context()
         register_handlers()

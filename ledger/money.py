@@ -3,6 +3,7 @@
 Amounts are `decimal.Decimal` end to end and never pass through a float.
 """
 
+import decimal
 import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
@@ -31,19 +32,24 @@ class AmountError(ValueError):
     """Raised when a value is not a usable amount; the message says why."""
 
 
+# Digits an amount may have in all, far beyond what storage takes, so that
+# nothing past here can exhaust the decimal context.
+MAX_INPUT_DIGITS = 60
+
+
 def to_decimal(value: Any) -> Decimal:
     """Read a JSON number or a decimal string exactly, or raise AmountError."""
     if isinstance(value, bool) or value is None:
         raise AmountError('Expected a decimal string such as "12.50".')
     if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise AmountError("The amount must be a finite number.")
-        return value
+        return _bounded(value)
     if isinstance(value, str) and DECIMAL_TEXT.match(value.strip()):
         try:
-            return Decimal(value.strip())
+            return _bounded(Decimal(value.strip()))
         except InvalidOperation:
             pass
     if isinstance(value, float):
@@ -51,12 +57,41 @@ def to_decimal(value: Any) -> Decimal:
     raise AmountError(f"{str(value)[:40]!r} is not a decimal number.")
 
 
+def _bounded(value: Decimal) -> Decimal:
+    """Reject values whose digits or exponent reach far past any stored amount."""
+    sign, digits, exponent = value.as_tuple()
+    whole_digits = len(digits) + int(exponent)
+    if whole_digits > MAX_INPUT_DIGITS or -int(exponent) > MAX_INPUT_DIGITS:
+        raise AmountError(
+            f"{str(value)[:40]} is too large or too precise; amounts must be below "
+            f"10^{MAX_AMOUNT_DIGITS} with at most {MAX_PLACES} decimal places."
+        )
+    return value
+
+
 def places_of(value: Decimal) -> int:
-    """Count the decimal places a value needs; trailing zeros do not count."""
-    if value == 0:
+    """Count the decimal places a value needs; trailing zeros do not count.
+
+    Works on the digits themselves, not through the decimal context, which
+    would round a long value before the places were counted.
+    """
+    _, digits, exponent = value.as_tuple()
+    exponent = int(exponent)
+    if exponent >= 0 or not any(digits):
         return 0
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -int(exponent))
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - trailing)
+
+
+def use_exact_context() -> None:
+    """Give every thread's decimal context room for exact money arithmetic.
+
+    Python's default context keeps 28 significant digits, fewer than a total
+    of amounts below 10^18 with 12 places needs, so sums and comparisons would
+    round. The default context seeds threads started later.
+    """
+    decimal.DefaultContext.prec = EXACT_PRECISION
+    decimal.getcontext().prec = EXACT_PRECISION
 
 
 def check_places(value: Decimal, places: int, currency: str) -> Decimal:
@@ -67,7 +102,8 @@ def check_places(value: Decimal, places: int, currency: str) -> Decimal:
             f"{value} has more decimal places than {currency} allows "
             f"({places} {unit}); it is never rounded, so send at most {places}."
         )
-    return value.quantize(Decimal(1).scaleb(-places))
+    with localcontext(prec=EXACT_PRECISION):
+        return value.quantize(Decimal(1).scaleb(-places))
 
 
 def check_size(value: Decimal) -> Decimal:
@@ -110,7 +146,9 @@ def format_amount(value: Decimal | None, places: int) -> str | None:
     """Render an amount as a string with exactly the currency's places."""
     if value is None:
         return None
-    return str(value.quantize(Decimal(1).scaleb(-places)))
+    with localcontext(prec=EXACT_PRECISION):
+        # The "f" format never switches to exponent form ("1E-8", "0E-12").
+        return format(value.quantize(Decimal(1).scaleb(-places)), "f")
 
 
 def sum_decimal(queryset: QuerySet, field: str) -> Decimal:

@@ -333,3 +333,26 @@ def test_other_organization_contact_is_404(api, tenant, outsider, worker, method
     assert_error(response, 404, "not_found_error")
     assert OperationStatus.objects.count() == queued_before
     assert Contact.objects.get(pk=contact["id"]).name == GOOD_CONTACT["name"]
+
+
+def test_email_compared_after_folding(api, tenant, worker):
+    first = api.post(
+        f"/organizations/{tenant.id}/contacts",
+        {"contact_type": "customer", "name": "Kelvin One", "email": "k@kelvin.test"},
+        format="json",
+    ).json()["request_id"]
+    assert worker.run(first) == "completed"
+    # U+212A KELVIN SIGN folds to "k" under NFKC and lower case.
+    second = api.post(
+        f"/organizations/{tenant.id}/contacts",
+        {
+            "contact_type": "customer",
+            "name": "Kelvin Two",
+            "email": "\u212a@kelvin.test",
+        },
+        format="json",
+    ).json()["request_id"]
+    assert worker.run(second) == "failed"
+    body = api.get(f"/organizations/{tenant.id}/operations/{second}").json()
+    assert body["error"]["error"]["code"] == "duplicate_email"
+    assert body["attempts"] == 1

@@ -207,3 +207,28 @@ def test_parallel_charges_never_overdraw(make_tenant):
     assert balance_of(tenant.id) == 0
     assert tenant.organization.accounts.count() == 25
     assert CreditEntry.objects.filter(kind="charge").count() == 25
+
+
+def test_linked_organization_has_own_pool(make_tenant, tenant, settings):
+    linked = make_tenant(
+        "Partner", parent=tenant.organization, relationship_type="linked"
+    )
+    assert balance_of(linked.id) == settings.CREDITS_INITIAL_GRANT
+    before = balance_of(tenant.id)
+    Books(linked.client(), linked.id).account("1000", "Cash", "asset")
+    assert balance_of(tenant.id) == before
+    assert balance_of(linked.id) == settings.CREDITS_INITIAL_GRANT - 1
+    body = linked.client().get(f"/organizations/{linked.id}/credits").json()
+    assert body["pool_organization_id"] == linked.id
+    assert {row["organization_id"] for row in body["data"]} == {linked.id}
+
+
+def test_owned_child_sees_only_own_rows(make_tenant, tenant):
+    child = make_tenant("Acme Branch", parent=tenant.organization)
+    Books(tenant.client(), tenant.id).account("1000", "Cash", "asset")
+    Books(child.client(), child.id).account("1000", "Cash", "asset")
+    body = child.client().get(f"/organizations/{child.id}/credits").json()
+    assert body["balance"] == balance_of(tenant.id)
+    assert [row["organization_id"] for row in body["data"]] == [child.id]
+    parent_view = tenant.client().get(f"/organizations/{child.id}/credits").json()
+    assert len(parent_view["data"]) == 3

@@ -50,7 +50,7 @@ def test_reprocess_failed_operation(failed_operation, worker):
 def test_reprocess_filters(failed_operation):
     assert "0 failed" in run("reprocess_operations", "--resource", "transfers")
     assert "0 failed" in run("reprocess_operations", "--older-than", "1d")
-    assert "0 failed" in run("reprocess_operations", "--id", "req_0000000000000000")
+    assert "0 operations" in run("reprocess_operations", "--id", "req_0000000000000000")
     dry = run("reprocess_operations", "--dry-run")
     assert failed_operation in dry
     assert OperationStatus.objects.get(pk=failed_operation).status == "failed"

@@ -240,7 +240,7 @@ def test_rate_gives_half_up_to_amount(
     "source,amount,extra,expected",
     [
         ("uah", "25502.40", {"to_amount": "1000.00"}, "1000.00"),
-        ("uah", "100.00", {"to_amount": "2.50", "currency_rate": "0.03"}, "2.50"),
+        ("uah", "100.00", {"to_amount": "2.50", "currency_rate": "0.025"}, "2.50"),
         ("uah", "1.00", {"to_amount": "0.03"}, "0.03"),
         # The service derives currency_rate = to_amount / amount = 10^20, which
         # needs 29 digits at 8 places, one more than Python's default context.
@@ -464,3 +464,45 @@ def test_other_organization_transfer_is_404(
     stored = Transfer.objects.get(pk=transfer["id"])
     assert stored.status == "posted"
     assert stored.description == ""
+
+
+def test_disagreeing_rate_and_to_amount_fail(api, tenant, worker, accounts):
+    body = transfer_body(
+        accounts["uah"],
+        accounts["cash"],
+        "100.00",
+        to_amount="2.50",
+        currency_rate="0.03",
+    )
+    request_id = queue_transfer(api, tenant, body)
+    assert worker.run(request_id) == "failed"
+    error = operation(api, tenant, request_id)["error"]["error"]
+    assert error["code"] == "to_amount_mismatch"
+
+
+def test_base_side_values_other_side(api, tenant, worker, books, accounts):
+    transfer = create_transfer(
+        api,
+        tenant,
+        worker,
+        transfer_body(
+            accounts["uah"], accounts["cash"], "25502.40", to_amount="1000.00"
+        ),
+    )
+    posting = posted_transaction(books, transfer["transaction_id"])
+    uah = [entry for entry in posting["entries"] if entry["currency"] == "UAH"]
+    assert {entry["base_amount"] for entry in uah} == {"1000.00"}
+
+
+def test_reversing_posting_reverses_transfer(api, tenant, worker, books, funded):
+    transfer = create_transfer(
+        api, tenant, worker, transfer_body(funded["cash"], funded["bank"], "10.00")
+    )
+    response = api.post(
+        f"/organizations/{tenant.id}/transactions/{transfer['transaction_id']}/reverse"
+    )
+    assert response.status_code == 201
+    stored = api.get(transfers_url(tenant, transfer["id"])).json()
+    assert stored["status"] == "reversed"
+    again = api.delete(transfers_url(tenant, transfer["id"]))
+    assert_error(again, 422, "business_rule_error", "transfer_reversed")

@@ -237,7 +237,7 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
 
     def payer(self) -> Payer:
         return Payer(
-            pool_id=self.organization.root.id,
+            pool_id=self.organization.credit_pool_owner.id,
             organization_id=self.organization.id,
             test_mode=self.request.auth.mode == KeyMode.TEST,
         )

@@ -1,5 +1,6 @@
 """`/organizations/{org_id}/contacts` (writes are queued by default)."""
 
+import unicodedata
 from typing import Any
 
 import django_filters
@@ -59,6 +60,11 @@ class ContactSerializer(ApiObjectSerializer):
             raise serializers.ValidationError("The name cannot be blank.")
         return value
 
+    def validate_email(self, value: str) -> str:
+        # Stored folded (NFKC, lower case), so that the uniqueness check and the
+        # database's unique index agree on which emails are the same.
+        return unicodedata.normalize("NFKC", value).strip().lower()
+
     def validate_country(self, value: str) -> str:
         if value and not is_country_code(value):
             raise serializers.ValidationError(
@@ -77,6 +83,8 @@ class ContactSerializer(ApiObjectSerializer):
 
 
 class ContactFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+
     class Meta:
         model = Contact
         fields = ["contact_type", "enabled", "email", "country"]

@@ -37,4 +37,4 @@ class DecimalInputField(serializers.Field):
 
     def to_representation(self, value: Decimal) -> str:
         places = max(places_of(value), 0)
-        return str(value.quantize(Decimal(1).scaleb(-places)))
+        return format(value.quantize(Decimal(1).scaleb(-places)), "f")

@@ -62,8 +62,11 @@ class CreditViewSet(OrganizationScopedViewSet):
 
     @extend_schema(responses=CreditEntrySerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        pool_id = self.organization.root.id
+        pool_id = self.organization.credit_pool_owner.id
         balance, entries = credit_log(pool_id)
+        # The pool is shared, but a key sees only its own organizations' rows.
+        reachable = reachable_organization_ids(request.auth.organization_id)
+        entries = entries.filter(organization_id__in=reachable)
         page = self.paginator.paginate_queryset(entries, request, self)
         response = self.paginator.get_paginated_response(
             CreditEntrySerializer(page, many=True).data

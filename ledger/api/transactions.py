@@ -184,7 +184,15 @@ class TransactionViewSet(
         txn = self.get_object()
         shape = TransactionInputSerializer(data=request.data, partial=True)
         shape.is_valid(raise_exception=True)
-        txn = update_transaction(txn, shape.validated_data)
+        changes = dict(shape.validated_data)
+        if "entries" in changes:
+            # A partial update still replaces the entries whole, so each entry
+            # needs all its fields; partial=True would let them go missing.
+            entries = EntryInputSerializer(data=request.data["entries"], many=True)
+            if not entries.is_valid():
+                raise serializers.ValidationError({"entries": entries.errors})
+            changes["entries"] = entries.validated_data
+        txn = update_transaction(txn, changes)
         return self._respond(txn)
 
     @extend_schema(request=TransactionInputSerializer, responses=TransactionSerializer)

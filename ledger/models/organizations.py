@@ -60,8 +60,13 @@ class Organization(ApiObject):
         return self.id
 
     @property
-    def root(self) -> "Organization":
+    def credit_pool_owner(self) -> "Organization":
+        """Return the organization whose credit pool this one draws on.
+
+        An owned organization shares its parent's pool, up the owned chain. A
+        linked organization is a separate business and keeps its own pool.
+        """
         node = self
-        while node.parent_id is not None:
+        while node.parent_id is not None and node.relationship_type == "owned":
             node = node.parent
         return node

@@ -86,6 +86,12 @@ def create_commodity(
     organization: Organization, code: str, name: str, decimal_places: int
 ) -> Currency:
     """Create a custom commodity, such as a share ticker or loyalty points."""
+    if code.upper() in ISO_CURRENCIES and code not in ISO_CURRENCIES:
+        raise InvalidField(
+            "code",
+            f"{code!r} would be mistaken for the ISO currency {code.upper()}; "
+            "choose another code.",
+        )
     if code in ISO_CURRENCIES:
         raise InvalidField(
             "code",

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from craneledger.errors import Conflict
 from ledger.exceptions import InvalidField
 from ledger.models import ExchangeRate, Organization
+from ledger.money import divide, multiply
 from ledger.services.currencies import require_currency
 
 logger = logging.getLogger(__name__)
@@ -57,9 +59,27 @@ def create_exchange_rate(
     return rate
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A stored rate, read in its own direction or the opposite one."""
+
+    stored: Decimal
+    inverted: bool = False
+
+    def apply(self, amount: Decimal) -> Decimal:
+        """Convert exactly: an inverted rate divides, so ties stay exact ties."""
+        if self.inverted:
+            return divide(amount, self.stored)
+        return multiply(amount, self.stored)
+
+    @property
+    def value(self) -> Decimal:
+        return divide(Decimal(1), self.stored) if self.inverted else self.stored
+
+
 def rate_on(
     organization: Organization, from_code: str, to_code: str, on_date: datetime.date
-) -> Decimal | None:
+) -> Rate | None:
     """Return the rate from `from_code` to `to_code` in effect on `on_date`.
 
     The latest rate dated on or before that day wins. With none stored in that
@@ -68,9 +88,9 @@ def rate_on(
     """
     direct = _latest_rate(organization, from_code, to_code, on_date)
     if direct is not None:
-        return direct
+        return Rate(direct)
     inverse = _latest_rate(organization, to_code, from_code, on_date)
-    return None if inverse is None else Decimal(1) / inverse
+    return None if inverse is None else Rate(inverse, inverted=True)
 
 
 def _latest_rate(

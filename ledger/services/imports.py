@@ -35,14 +35,13 @@ from ledger.money import (
     MAX_PLACES,
     AmountError,
     check_size,
-    multiply,
     places_of,
     round_half_up,
     to_decimal,
 )
 from ledger.services.balances import apply_entries
 from ledger.services.currencies import find_currency
-from ledger.services.exchange_rates import rate_on
+from ledger.services.exchange_rates import Rate, rate_on
 
 logger = logging.getLogger(__name__)
 
@@ -508,7 +507,7 @@ def _base_amounts(
     with_rates = set(
         organization.exchange_rates.values_list("from_currency", flat=True)
     ) | set(organization.exchange_rates.values_list("to_currency", flat=True))
-    cache: dict[tuple[str, datetime.date], Decimal | None] = {}
+    cache: dict[tuple[str, datetime.date], Rate | None] = {}
 
     def convert(
         currency: Currency, amount: Decimal, on: datetime.date
@@ -523,6 +522,6 @@ def _base_amounts(
         rate = cache[key]
         if rate is None:
             return None
-        return round_half_up(multiply(amount, rate), base.decimal_places)
+        return round_half_up(rate.apply(amount), base.decimal_places)
 
     return convert

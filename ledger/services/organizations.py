@@ -49,7 +49,8 @@ def create_organization(
             metadata=metadata or {},
         )
         find_currency(organization, base_currency)
-        if parent is None and settings.CREDITS_INITIAL_GRANT:
+        has_own_pool = parent is None or relationship_type == RelationshipType.LINKED
+        if has_own_pool and settings.CREDITS_INITIAL_GRANT:
             grant(organization.id, settings.CREDITS_INITIAL_GRANT, "Initial grant")
     logger.info(
         "Created organization %s (parent %s)",

@@ -18,7 +18,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from craneledger.fields import merge_metadata
@@ -37,21 +37,24 @@ from ledger.models import (
     Entry,
     Organization,
     Transaction,
+    Transfer,
 )
 from ledger.models.transactions import EntryType, TransactionStatus
+from ledger.models.transfers import TransferStatus
 from ledger.money import (
     MAX_AMOUNT,
     MAX_AMOUNT_DIGITS,
+    MAX_RATE,
     RATE_PLACES,
     AmountError,
     check_places,
     check_size,
-    multiply,
+    format_amount,
     round_half_up,
 )
 from ledger.services.balances import apply_entries
 from ledger.services.currencies import find_currency
-from ledger.services.exchange_rates import rate_on
+from ledger.services.exchange_rates import Rate, rate_on
 
 logger = logging.getLogger(__name__)
 
@@ -216,16 +219,20 @@ def _base_amount(
     """
     if base is None or currency.pk == base.pk:
         return None, amount
-    rate = given_rate or rate_on(organization, currency.code, base.code, on_date)
+    if given_rate is not None:
+        rate: Rate | None = Rate(given_rate)
+    else:
+        rate = rate_on(organization, currency.code, base.code, on_date)
     if rate is None:
         return None, None
-    base_amount = round_half_up(multiply(amount, rate), base.decimal_places)
+    base_amount = round_half_up(rate.apply(amount), base.decimal_places)
     if abs(base_amount) >= MAX_AMOUNT:
         raise AmountError(
-            f"{amount} at rate {rate} is {base_amount} {base.code}, too large for "
-            f"a base amount; amounts must be below 10^{MAX_AMOUNT_DIGITS}."
+            f"{amount} at rate {rate.value} is {base_amount} {base.code}, too large "
+            f"for a base amount; amounts must be below 10^{MAX_AMOUNT_DIGITS}."
         )
-    return round_half_up(rate, RATE_PLACES), base_amount
+    shown = round_half_up(rate.value, RATE_PLACES)
+    return (shown if shown < MAX_RATE else None), base_amount
 
 
 def _check_balanced(entries: list[Entry]) -> None:
@@ -244,9 +251,9 @@ def _check_balanced(entries: list[Entry]) -> None:
             imbalances.append(
                 {
                     "currency": currency.code,
-                    "debit_total": str(round_half_up(debits[currency], places)),
-                    "credit_total": str(round_half_up(credits[currency], places)),
-                    "difference": str(round_half_up(difference, places)),
+                    "debit_total": format_amount(debits[currency], places),
+                    "credit_total": format_amount(credits[currency], places),
+                    "difference": format_amount(difference, places),
                 }
             )
     if imbalances:
@@ -261,13 +268,36 @@ def _check_balanced(entries: list[Entry]) -> None:
         )
 
 
+def _books_closed_through(organization: Organization) -> datetime.date | None:
+    """Read the closing date under a shared lock held until the posting commits.
+
+    Postings share the lock, so they do not wait for one another, but closing
+    the books (an update of the row) waits for the postings in flight, and a
+    posting that starts later reads the new date. SQLite runs one writer at a
+    time, so a plain read is enough there.
+    """
+    if connection.vendor != "postgresql":
+        return (
+            Organization.objects.filter(pk=organization.pk)
+            .values_list("books_closed_through", flat=True)
+            .get()
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT books_closed_through FROM ledger_organization WHERE id = %s "
+            "FOR SHARE",
+            [organization.pk],
+        )
+        return cursor.fetchone()[0]
+
+
 def _check_postable(
     organization: Organization,
     txn_date: datetime.date,
     entries: list[Entry],
     check_accounts: bool,
 ) -> None:
-    closed = organization.books_closed_through
+    closed = _books_closed_through(organization)
     if closed is not None and txn_date <= closed:
         raise BooksClosed(
             f"The books are closed through {closed.isoformat()}; date the "
@@ -363,18 +393,24 @@ def update_transaction(txn: Transaction, changes: TransactionInput) -> Transacti
             setattr(locked, name, value)
         locked.save()
 
-        if "entries" in changes:
+        new_entries = changes.get("entries")
+        if new_entries is None and "transaction_date" in fields:
+            # Rebuild the entries as they stand, so that base amounts use the
+            # rates in effect on the new date.
+            new_entries = [
+                _as_input(entry)
+                for entry in locked.entries.select_related("currency").order_by(
+                    "position"
+                )
+            ]
+        if new_entries is not None:
             entries = _build_entries(
-                locked.organization, locked.transaction_date, changes["entries"]
+                locked.organization, locked.transaction_date, new_entries
             )
             Entry.objects.filter(transaction=locked).delete()
             for entry in entries:
                 entry.transaction = locked
             Entry.objects.bulk_create(entries)
-        elif "transaction_date" in fields:
-            Entry.objects.filter(transaction=locked).update(
-                transaction_date=locked.transaction_date
-            )
         if changes.get("status") == TransactionStatus.POSTED:
             _post(locked, list(locked.entries.select_related("account", "currency")))
 
@@ -382,6 +418,17 @@ def update_transaction(txn: Transaction, changes: TransactionInput) -> Transacti
         "Updated transaction %s", locked.id, extra={"transaction_id": locked.id}
     )
     return locked
+
+
+def _as_input(entry: Entry) -> EntryInput:
+    """Turn a stored entry back into the input that would create it."""
+    return {
+        "account_id": entry.account_id,
+        "entry_type": entry.entry_type,
+        "amount": entry.amount,
+        "currency": entry.currency.code,
+        "description": entry.description,
+    }
 
 
 def post_transaction(txn: Transaction) -> Transaction:
@@ -457,6 +504,10 @@ def reverse_transaction(
 
         locked.status = TransactionStatus.REVERSED
         locked.save(update_fields=["status", "updated_at"])
+        # A transfer posted by this transaction is reversed with it.
+        Transfer.objects.filter(transaction=locked).update(
+            status=TransferStatus.REVERSED, updated_at=timezone.now()
+        )
 
     logger.info(
         "Reversed transaction %s with %s",

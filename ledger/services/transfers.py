@@ -148,6 +148,10 @@ def create_transfer(organization: Organization, data: TransferInput) -> Transfer
         ]
     entries[0]["currency"] = from_currency.code
     entries[-1]["currency"] = to_currency.code
+    rates = _base_rates(organization, from_currency, to_currency, amount, to_amount)
+    for entry in entries:
+        if entry["currency"] in rates:
+            entry["exchange_rate"] = rates[entry["currency"]]
 
     with transaction.atomic():
         posting = create_transaction(
@@ -201,6 +205,8 @@ def _destination_amount(
     places = to_currency.decimal_places
     if given is not None:
         to_amount = _amount(given, places, to_currency.code, "to_amount")
+        if rate is not None:
+            _check_consistent(amount, rate, to_amount, places)
         if rate is None:
             implied = round_half_up(divide(to_amount, amount), RATE_PLACES)
             # The rate is only informative here; one too large to store is
@@ -220,6 +226,46 @@ def _destination_amount(
         to_currency.code,
         "to_amount",
     ), rate
+
+
+def _check_consistent(
+    amount: Decimal, rate: Decimal, to_amount: Decimal, places: int
+) -> None:
+    """Reject a to_amount and currency_rate that disagree by more than a unit.
+
+    A rate has 8 places, so amount x rate may miss the to_amount the client
+    saw by a rounding unit, but not by more.
+    """
+    implied = round_half_up(multiply(amount, rate), places)
+    if abs(implied - to_amount) > Decimal(1).scaleb(-places):
+        raise _rule(
+            f"to_amount {to_amount} does not match amount x currency_rate "
+            f"({implied}); send one of them, or both in agreement.",
+            "to_amount_mismatch",
+            "to_amount",
+        )
+
+
+def _base_rates(
+    organization: Organization,
+    from_currency: Any,
+    to_currency: Any,
+    amount: Decimal,
+    to_amount: Decimal,
+) -> dict[str, Decimal]:
+    """Return the transfer's own rate to the base currency for its other side.
+
+    When one side is in the base currency, the other side's entries are valued
+    at the rate this transfer used, not at a stored rate of the day.
+    """
+    base = organization.base_currency
+    if from_currency.code == base and to_currency.code != base:
+        rate = round_half_up(divide(amount, to_amount), RATE_PLACES)
+        return {to_currency.code: rate} if rate < MAX_RATE else {}
+    if to_currency.code == base and from_currency.code != base:
+        rate = round_half_up(divide(to_amount, amount), RATE_PLACES)
+        return {from_currency.code: rate} if rate < MAX_RATE else {}
+    return {}
 
 
 def update_transfer(transfer: Transfer, changes: TransferInput) -> Transfer:

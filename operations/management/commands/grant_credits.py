@@ -9,8 +9,9 @@ from operations.credits import grant
 
 class Command(BaseCommand):
     help = (
-        "Add credits to an organization tree's pool (a negative amount removes "
-        "them). Give any organization of the tree; its root holds the pool."
+        "Add credits to an organization's pool (a negative amount removes "
+        "them). An owned sub-organization's credits go to the pool of the "
+        "organization that owns it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         node = organizations.filter(pk=organization_id).first()
         if node is None:
             raise CommandError(f"No organization {organization_id!r}.")
-        while node.parent_id is not None:
+        # Owned organizations share their parent's pool; linked ones keep their own.
+        while node.parent_id is not None and node.relationship_type == "owned":
             node = organizations.get(pk=node.parent_id)
         return node.id

@@ -60,7 +60,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rows = OperationStatus.objects.filter(status=options["status"])
+        # Ids name the operations outright; --status narrows only a search.
+        rows = OperationStatus.objects.all()
+        if not options["ids"]:
+            rows = rows.filter(status=options["status"])
         if options["resource"]:
             rows = rows.filter(resource=options["resource"])
         if options["action"]:
@@ -71,7 +74,8 @@ class Command(BaseCommand):
             rows = rows.filter(pk__in=options["ids"])
         ids = list(rows.order_by("created_at").values_list("id", flat=True))
 
-        self.stdout.write(f"{len(ids)} {options['status']} operations match.")
+        label = "" if options["ids"] else f"{options['status']} "
+        self.stdout.write(f"{len(ids)} {label}operations match.")
         if options["dry_run"] or not ids:
             for operation_id in ids:
                 self.stdout.write(f"  {operation_id}")
