@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run demo test lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ run: $(STAMP)
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py demo_organization
 	$(BIN)/python manage.py serve 127.0.0.1:8000
+
+# Imports the bundled ledger-cli books through the API and compares the
+# balances; uses the server `make run` started, or starts one itself.
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
