@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
     # JSON only: endpoints that take files declare their own parsers.
     "DEFAULT_PARSER_CLASSES": ["craneledger.parsers.DecimalJSONParser"],
     # ?format= would select a renderer; the API has one, so the parameter is
-    # ignored instead of answering 404 for an unknown format.
+    # ignored instead of returning 404 for an unknown format.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "craneledger.pagination.ListPagination",

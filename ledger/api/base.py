@@ -3,7 +3,7 @@
 A request to `/organizations/{org_id}/...` passes three checks in order:
 1. the API key is valid (401 otherwise);
 2. the key reaches `org_id`, its own organization or one it owns (404
-   otherwise, the same answer as for a missing object, so a key learns
+   otherwise, the same response as for a missing object, so a key learns
    nothing about other tenants);
 3. the key holds the permission for the resource and method (403 otherwise).
 Querysets are then filtered to that organization, so an object id of another
@@ -222,7 +222,7 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Replay):
             record = exc.record
-            # The replay answers with the first request's id, as it did then.
+            # The replay carries the first request's id, as the first response did.
             self.request._request.request_id = record.request_id
             replay = HttpResponse(
                 record.response_body,
@@ -250,7 +250,7 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         target_id: str = "",
         success_status: int = status.HTTP_201_CREATED,
     ) -> Response:
-        """Queue the write if the mode table says so; otherwise run it now.
+        """Queue the write if the mode table marks it queued; otherwise run it now.
 
         Both paths run the handler registered for (resource, action), which
         calls the same service function.
@@ -287,7 +287,7 @@ class ModeTableWritesMixin:
     """Create, update and delete through the mode table, for queued resources.
 
     Each write validates the request's shape (400 at once), then either
-    queues it (202) or runs its handler in the request, as the table says.
+    queues it (202) or runs its handler in the request, as the table directs.
     `create_serializer_class` shapes a create when it differs from the object.
     """
 

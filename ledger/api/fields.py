@@ -13,7 +13,7 @@ from ledger.money import AmountError, check_places, check_size, places_of, to_de
 class DecimalInputField(serializers.Field):
     """A decimal sent as a string or a JSON number, read exactly.
 
-    The currency's decimal places are checked by the service, which knows the
+    The service checks the currency's decimal places, because it resolves the
     currency; `max_places` here is a fixed limit such as 8 for rates.
     """
 

@@ -64,7 +64,7 @@ class CreditViewSet(OrganizationScopedViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         pool_id = self.organization.credit_pool_owner.id
         balance, entries = credit_log(pool_id)
-        # The pool is shared, but a key sees only its own organizations' rows.
+        # The pool is shared, but a key reads only its own organizations' rows.
         reachable = reachable_organization_ids(request.auth.organization_id)
         entries = entries.filter(organization_id__in=reachable)
         page = self.paginator.paginate_queryset(entries, request, self)

@@ -1,9 +1,9 @@
 """Import a journal in the CSV layout `hledger print -O csv` writes.
 
-1. parse (no database writes): read every row, group rows into
-   transactions by `txnidx`, check amounts, dates, commodities and account
-   types, and plan one conversion entry per unbalanced commodity of a
-   transaction that converts between commodities; report progress as it goes;
+1. parse (no database writes): read every row and group the rows into
+   transactions by `txnidx`. Check amounts, dates, commodities and account
+   types. Plan one conversion entry per unbalanced commodity of a transaction
+   that converts between commodities. Report progress as it goes.
 2. apply (one database transaction, so the import is all or nothing): skip
    transactions imported before (by source reference), create the missing
    commodities and accounts, and post the rest in bulk.
