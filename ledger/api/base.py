@@ -19,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
@@ -329,6 +330,24 @@ class QueuedResponseSerializer(serializers.Serializer):
     error = serializers.DictField(allow_null=True)
     duration_ms = serializers.IntegerField()
     credit_cost = serializers.IntegerField()
+
+
+def queued_write_schema(
+    object_serializer: Any, create_serializer: Any = None
+) -> dict[str, Any]:
+    """Describe the writes of ModeTableWritesMixin in the OpenAPI document."""
+    queued = QueuedResponseSerializer
+    return {
+        "create": extend_schema(
+            request=create_serializer or object_serializer,
+            responses={201: object_serializer, 202: queued},
+        ),
+        "update": extend_schema(responses={200: object_serializer, 202: queued}),
+        "partial_update": extend_schema(
+            responses={200: object_serializer, 202: queued}
+        ),
+        "destroy": extend_schema(responses={204: None, 202: queued}),
+    }
 
 
 @dataclass

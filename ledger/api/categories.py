@@ -1,10 +1,15 @@
 """`/organizations/{org_id}/categories` (create is queued by default)."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, serializers
 
 from craneledger.fields import ApiObjectSerializer
-from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
+from ledger.api.base import (
+    ModeTableWritesMixin,
+    OrganizationScopedViewSet,
+    queued_write_schema,
+)
 from ledger.models import Category
 from ledger.models.categories import CategoryType
 
@@ -46,6 +51,7 @@ class CategoryFilter(django_filters.FilterSet):
         fields = ["category_type", "parent_id", "enabled"]
 
 
+@extend_schema_view(**queued_write_schema(CategorySerializer))
 class CategoryViewSet(
     ModeTableWritesMixin,
     mixins.ListModelMixin,

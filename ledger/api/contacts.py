@@ -4,13 +4,17 @@ import unicodedata
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from craneledger.fields import ApiObjectSerializer
-from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
+from ledger.api.base import (
+    ModeTableWritesMixin,
+    OrganizationScopedViewSet,
+    queued_write_schema,
+)
 from ledger.country_data import is_country_code
 from ledger.currency_data import iso_currency
 from ledger.models import Contact, Currency
@@ -93,6 +97,7 @@ class ContactFilter(django_filters.FilterSet):
 SEARCH = OpenApiParameter("search", str, description="Part of the name or email.")
 
 
+@extend_schema_view(**queued_write_schema(ContactSerializer))
 class ContactViewSet(
     ModeTableWritesMixin,
     mixins.ListModelMixin,

@@ -3,10 +3,15 @@
 from typing import Any
 
 import django_filters
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, serializers
 
 from craneledger.fields import ApiObjectSerializer, MetadataField, StrictSerializer
-from ledger.api.base import ModeTableWritesMixin, OrganizationScopedViewSet
+from ledger.api.base import (
+    ModeTableWritesMixin,
+    OrganizationScopedViewSet,
+    queued_write_schema,
+)
 from ledger.api.fields import DecimalInputField
 from ledger.models import Transfer
 from ledger.money import RATE_PLACES, format_amount
@@ -92,6 +97,7 @@ class TransferFilter(django_filters.FilterSet):
         fields = ["from_account_id", "to_account_id", "status", "transferred_at"]
 
 
+@extend_schema_view(**queued_write_schema(TransferSerializer, TransferInputSerializer))
 class TransferViewSet(
     ModeTableWritesMixin,
     mixins.ListModelMixin,
