@@ -5,7 +5,7 @@ A request to `/organizations/{org_id}/...` passes three checks in order:
 2. the key reaches `org_id`, its own organization or one it owns (404
    otherwise, the same response as for a missing object, so a key learns
    nothing about other tenants);
-3. the key holds the permission for the resource and method (403 otherwise).
+3. the key has the permission for the resource and method (403 otherwise).
 Querysets are then filtered to that organization, so an object id of another
 organization is a 404 as well.
 """

@@ -43,8 +43,8 @@ class Command(BaseCommand):
 
         url = options["url"].rstrip("/")
         started = time.monotonic()
-        # The services log each object they create; the demo's own output
-        # says what matters here.
+        # The services log each object they create; the demo prints its own
+        # summary instead.
         for name in ("ledger", "operations"):
             logging.getLogger(name).setLevel(logging.WARNING)
         server = None if self._answers(url) else self._start_server(url)
@@ -98,7 +98,7 @@ class Command(BaseCommand):
                 return server
             time.sleep(0.5)
         self._stop_server(server)
-        raise CommandError(f"The API did not answer at {url} within a minute.")
+        raise CommandError(f"The API at {url} did not respond within a minute.")
 
     def _stop_server(self, server: subprocess.Popen) -> None:
         server.terminate()
