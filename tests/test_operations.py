@@ -370,3 +370,36 @@ def test_direct_rule_failure_is_not_charged(api, tenant, settings, worker):
     response = api.post(contacts_url(tenant), GOOD_CONTACT, format="json")
     assert_error(response, 422, "business_rule_error", "duplicate_email")
     assert pool_balance(tenant) == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lost_connection_is_retried(make_tenant, monkeypatch, settings):
+    """A worker whose database connection dies mid-operation retries it."""
+    from django.db import connection
+
+    settings.OPERATIONS_RETRY_BASE_SECONDS = 0
+    tenant = make_tenant()
+    original = registry.handler_for("contacts", "create")
+    calls = {"count": 0}
+
+    def drop_connection_once(operation):
+        calls["count"] += 1
+        if calls["count"] == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return original(operation)
+
+    monkeypatch.setitem(
+        registry._registrations,
+        ("contacts", "create"),
+        registry.Registration(drop_connection_once),
+    )
+    request_id = queue_contact(tenant.client(), tenant)
+    from operations.tasks import run_operation
+
+    assert run_operation(request_id) == "queued"
+    assert run_operation(request_id) == "completed"
+    operation = OperationStatus.objects.get(pk=request_id)
+    assert operation.attempts == 2
+    assert Contact.objects.filter(organization=tenant.organization).count() == 1
