@@ -26,7 +26,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from ledger.services.imports import apply_import, parse_journal  # noqa: E402
+from ledger.services.imports import apply_import  # noqa: E402
+from ledger.services.journal import parse_journal  # noqa: E402
 from ledger.services.organizations import create_organization  # noqa: E402
 
 JOURNAL = ROOT / "tests" / "data" / "ledger-standard" / "postings.csv"

@@ -22,7 +22,8 @@ from ledger.services.categories import (
     update_category,
 )
 from ledger.services.contacts import create_contact, delete_contact, update_contact
-from ledger.services.imports import ImportPlan, apply_import, parse_journal
+from ledger.services.imports import apply_import
+from ledger.services.journal import ImportPlan, parse_journal
 from ledger.services.transfers import create_transfer, delete_transfer, update_transfer
 from operations.registry import OperationLike, ProgressCallback, register
 

@@ -295,7 +295,7 @@ def test_malformed_upload_is_400(api, tenant, data, field):
 
 
 def test_progress_is_reported_while_parsing(tenant):
-    from ledger.services.imports import parse_journal
+    from ledger.services.journal import parse_journal
 
     seen = []
     text = (DATA / "postings.csv").read_text()
