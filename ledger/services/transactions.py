@@ -1,14 +1,15 @@
 """Journal entries: create, change, post, reverse and delete transactions.
 
-Creating a posted transaction, in one database transaction:
+Creating a posted transaction:
 1. resolve every entry's account and currency, and check each amount against
    its currency's decimal places (400 naming `entries[i].field`);
 2. check that debits equal credits in each currency (400 with the
-   difference per currency);
+   difference per currency); ledger.services.entries does steps 1 and 2;
 3. check the date against `books_closed_through` and the accounts' state
    (422);
-4. write the transaction and its entries, then add them to the running
-   balances under row locks (see ledger.services.balances).
+4. in one database transaction, write the transaction and its entries, then
+   add them to the running balances under row locks (see
+   ledger.services.balances).
 PostgreSQL checks step 2 again at commit with a constraint trigger.
 """
 
