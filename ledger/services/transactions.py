@@ -7,9 +7,9 @@ Creating a posted transaction:
    difference per currency); ledger.services.entries does steps 1 and 2;
 3. check the date against `books_closed_through` and the accounts' state
    (422);
-4. in one database transaction, write the transaction and its entries, then
-   add them to the running balances under row locks (see
-   ledger.services.balances).
+4. write the transaction and its entries, then add them to the running
+   balances under row locks (see ledger.services.balances).
+Steps 3 and 4 run in one database transaction.
 PostgreSQL checks step 2 again at commit with a constraint trigger.
 """
 
