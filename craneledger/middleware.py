@@ -79,7 +79,7 @@ class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
 class JsonErrorMiddleware:
     """Replace Django's HTML error pages on API paths with the error envelope.
 
-    DRF views already answer in JSON; this covers what happens outside them:
+    DRF views already respond in JSON. This covers what happens outside them:
     a request rejected before routing (disallowed host), an error in other
     middleware, and Django's debug pages when DEBUG is on.
     """

@@ -24,7 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ledger.urls")),
     # Anything else is a 404 in the error envelope, also with DEBUG on, where
-    # Django would otherwise answer with its HTML debug page.
+    # Django would otherwise return its HTML debug page.
     re_path(r"^", views.route_not_found),
 ]
 

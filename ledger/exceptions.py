@@ -1,4 +1,4 @@
-"""Errors the accounting services raise, each mapped to one HTTP answer.
+"""Errors the accounting services raise, each mapped to one HTTP status.
 
 The base classes in craneledger.errors carry the status and the envelope
 type; these name the accounting cases so callers and tests can catch them.

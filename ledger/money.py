@@ -29,7 +29,7 @@ DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 class AmountError(ValueError):
-    """Raised when a value is not a usable amount; the message says why."""
+    """Raised when a value is not a usable amount; the message gives the reason."""
 
 
 # Digits an amount may have in all, far beyond what storage takes, so that

@@ -76,14 +76,16 @@ def grants(permissions: Permissions, resource: str, action: str) -> bool:
     return action in granted
 
 
-def missing_grants(held: Permissions, requested: Permissions) -> list[str]:
-    """List the `resource:action` pairs in `requested` that `held` lacks."""
+def missing_grants(
+    holder_permissions: Permissions, requested: Permissions
+) -> list[str]:
+    """List the `resource:action` pairs in `requested` the holder lacks."""
     missing = []
     for resource, actions in requested.items():
         resources = RESOURCES if resource == ALL_RESOURCES else (resource,)
         for action in actions:
             for name in resources:
-                if not grants(held, name, action):
+                if not grants(holder_permissions, name, action):
                     missing.append(f"{resource}:{action}")
                     break
     return missing

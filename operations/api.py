@@ -1,8 +1,8 @@
 """The operation resource and the credit log, as viewset mixins.
 
-Tenancy (which organization a key reaches) belongs to the ledger app, so it
-supplies the concrete viewsets; these mixins hold the behaviour and expect
-`self.organization` to be set.
+Tenancy (which organization a key reaches) belongs to the ledger app, so the
+ledger supplies the concrete viewsets. These mixins contain the behaviour and
+expect `self.organization` to be set.
 """
 
 import math

@@ -36,7 +36,7 @@ def cost_of(resource: str, action: str) -> int:
 
 @dataclass(frozen=True)
 class Payer:
-    """Who pays for a request: the pool's root organization and the caller."""
+    """The payer of a request: the pool's owner organization and the caller."""
 
     pool_id: str
     organization_id: str

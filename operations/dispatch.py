@@ -1,4 +1,4 @@
-"""Accept a queued write: charge it, record it, enqueue it, answer 202.
+"""Accept a queued write: charge it, record it, enqueue it, return 202.
 
 The three steps share one database transaction. With the ORM broker the
 queue row is written in it too, so either all of them happen or none. With

@@ -2,10 +2,10 @@
 
 A write with `Idempotency-Key` (or `X-Idempotency-Key`) records the key when
 it starts and its response when it ends. The same key with the same method,
-path and body replays that response with `Idempotent-Replayed: true`; with a
-different request it is a 422 idempotency_error; while the first is still
-running it is a 409. Keys are scoped to the organization and kept for
-IDEMPOTENCY_KEY_HOURS.
+path and body replays that response with `Idempotent-Replayed: true`. The
+same key with a different request is a 422 idempotency_error, and while the
+first request is still running it is a 409. Keys are scoped to the
+organization and kept for IDEMPOTENCY_KEY_HOURS.
 """
 
 import datetime

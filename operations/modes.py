@@ -1,4 +1,4 @@
-"""Which writes run inside the request (direct) and which on workers (queued).
+"""The mode table: writes run inside the request (direct) or on workers (queued).
 
 The table is the one place that decides; viewsets ask it through mode_of().
 OPERATION_MODES in settings overrides single entries, such as

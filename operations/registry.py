@@ -5,8 +5,8 @@ loads, so the worker can run an operation without importing ledger code.
 
 A long operation may also register a `prepare` step. The worker runs it
 before the handler's database transaction, with a callback for progress, so
-progress can be committed and seen while the work goes on; the handler then
-receives what `prepare` returned.
+that progress is committed and visible while the work goes on. The handler
+then receives what `prepare` returned.
 """
 
 from collections.abc import Callable

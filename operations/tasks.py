@@ -151,7 +151,7 @@ def progress_reporter(claim: OperationStatus) -> Callable[[int, int], None]:
     """Return a callback that records `metadata.progress` while a claim holds.
 
     Each call commits on its own, outside the operation's transaction, so a
-    client polling the operation sees the numbers move.
+    client polling the operation reads the numbers as they change.
     """
 
     def report(done: int, total: int) -> None:

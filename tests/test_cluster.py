@@ -1,9 +1,10 @@
 """A real API server and qcluster on PostgreSQL survive killed workers.
 
-500 transfers are queued over HTTP while a worker cluster runs them. The
-cluster is killed with SIGKILL twice mid-run (and, with Redis, the queue is
-wiped as a broker restart would) and started again; the reaper recovers
-what was lost. Every operation must end `completed` exactly once.
+500 transfers are queued over HTTP while a worker cluster runs them. Twice
+during the run, the workers are held inside their ledger transactions and
+the cluster is killed with SIGKILL, then started again. With Redis the queue
+is also wiped, as a broker restart would. The reaper recovers what was lost,
+and every operation must end `completed` exactly once.
 """
 
 import os

@@ -29,7 +29,7 @@ def test_parallel_postings_keep_balances_exact(make_tenant):
             for index in range(POSTINGS_PER_THREAD):
                 amount = f"{worker + 1}.{index % 100:02d}"
                 # Alternate the entry order so that the lock order inside the
-                # service, not the request, decides who waits for whom.
+                # service, not the request, decides which posting waits.
                 entries = [(cash, "debit", amount), (sales, "credit", amount)]
                 if index % 2:
                     entries.reverse()

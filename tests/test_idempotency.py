@@ -1,4 +1,4 @@
-"""Idempotency keys: a retried write takes effect once and replays its answer."""
+"""Idempotency keys: a retried write takes effect once and replays its response."""
 
 import datetime
 import hashlib

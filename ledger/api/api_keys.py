@@ -110,7 +110,7 @@ class ApiKeyViewSet(
         )
         api_key.key = secret
         body = CreatedApiKeySerializer(api_key, context=self.get_serializer_context())
-        # The body holds the secret: no cache may keep a copy.
+        # The body contains the secret, so no cache may keep a copy.
         return Response(
             body.data,
             status=status.HTTP_201_CREATED,

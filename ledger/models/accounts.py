@@ -31,7 +31,7 @@ class Account(ApiObject):
     """An account of the chart of accounts, in a default currency.
 
     Entries may also be in other currencies: balances are kept per account and
-    currency, as a brokerage account holds cash and shares side by side.
+    currency, as a brokerage account contains cash and shares side by side.
     """
 
     id = PrefixedIdField(prefix="act")

@@ -130,7 +130,7 @@ class Entry(models.Model):
                 fields=["transaction", "position"], name="entry_position_unique"
             ),
             # NOTE: on SQLite, decimal columns are text (exact storage), so
-            # this comparison is textual there and lets "0.00" through; the
+            # this comparison is textual there and lets "0.00" through. The
             # services reject zero amounts before any write.
             models.CheckConstraint(
                 name="entry_amount_positive", condition=Q(amount__gt=0)

@@ -26,10 +26,10 @@ class AccountInput(TypedDict, total=False):
 
 
 def _check_code_free(organization: Organization, code: str, exclude: str = "") -> None:
-    taken = Account.objects.filter(organization=organization, code=code).exclude(
+    same_code = Account.objects.filter(organization=organization, code=code).exclude(
         pk=exclude
     )
-    holder = taken.values_list("id", flat=True).first()
+    holder = same_code.values_list("id", flat=True).first()
     if holder is not None:
         raise InvalidField(
             "code",

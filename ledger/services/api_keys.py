@@ -71,7 +71,7 @@ def _check_may_manage(actor: ApiKey | None, target: ApiKey) -> None:
     missing = missing_grants(actor.permissions, target.permissions)
     if missing:
         raise NotPermitted(
-            f"API key {target.id} holds permissions this key does not "
+            f"API key {target.id} has permissions this key does not "
             f"({', '.join(missing)}), so this key cannot change or revoke it.",
             code="permission_not_held",
             details={"missing": missing},

@@ -24,8 +24,8 @@ def _lock_tree(organization: Organization) -> None:
     """Serialize changes to an organization's category tree.
 
     Two updates that each look fine alone (A under B, B under A) would make a
-    cycle if both committed; taking the organization's row lock first makes
-    the second one see the first.
+    cycle if both committed. Taking the organization's row lock first makes
+    the second update wait for the first and then find the cycle.
     """
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
 

@@ -170,8 +170,8 @@ def _base_amount(
             f"{amount} at rate {rate.value} is {base_amount} {base.code}, too large "
             f"for a base amount; amounts must be below 10^{MAX_AMOUNT_DIGITS}."
         )
-    shown = round_half_up(rate.value, RATE_PLACES)
-    return (shown if shown < MAX_RATE else None), base_amount
+    stored_rate = round_half_up(rate.value, RATE_PLACES)
+    return (stored_rate if stored_rate < MAX_RATE else None), base_amount
 
 
 def _check_balanced(entries: list[Entry]) -> None:

@@ -192,9 +192,9 @@ def _destination_amount(
     amount: Decimal, from_currency: Any, to_currency: Any, data: TransferInput
 ) -> tuple[Decimal, Decimal | None]:
     """Return (to_amount, rate). A client's to_amount is used as given."""
-    given, rate = data.get("to_amount"), data.get("currency_rate")
+    client_to_amount, rate = data.get("to_amount"), data.get("currency_rate")
     if from_currency.pk == to_currency.pk:
-        if given is not None and given != amount:
+        if client_to_amount is not None and client_to_amount != amount:
             raise _rule(
                 "Both accounts are in the same currency, so to_amount must equal "
                 "amount.",
@@ -203,8 +203,8 @@ def _destination_amount(
             )
         return amount, None
     places = to_currency.decimal_places
-    if given is not None:
-        to_amount = _amount(given, places, to_currency.code, "to_amount")
+    if client_to_amount is not None:
+        to_amount = _amount(client_to_amount, places, to_currency.code, "to_amount")
         if rate is not None:
             _check_consistent(amount, rate, to_amount, places)
         if rate is None:
