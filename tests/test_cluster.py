@@ -9,7 +9,6 @@ and every operation must end `completed` exactly once.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,16 +26,11 @@ from ledger.models import AccountBalance, Entry, Transaction, Transfer
 from ledger.services.accounts import create_account
 from operations.models import CreditEntry, CreditPool, OperationStatus
 from tests.ledger_helpers import Books
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSFERS = 500
 ACCOUNTS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:
